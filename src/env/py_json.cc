@@ -214,11 +214,11 @@ class Parser {
           continue;
         case 'u': {
           long cp = read_hex4(pos_ + 1);
-          if (cp < 0) fail("Invalid \\uXXXX escape", escape_at);
+          if (cp < 0) fail("Invalid \\uXXXX escape", escape_at + 1);  // Python points past the backslash
           pos_ += 5;
           if (cp >= 0xD800 && cp <= 0xDBFF && text_.substr(pos_, 2) == "\\u") {
             const long low = read_hex4(pos_ + 2);
-            if (low < 0) fail("Invalid \\uXXXX escape", pos_);
+            if (low < 0) fail("Invalid \\uXXXX escape", pos_ + 1);
             if (low >= 0xDC00 && low <= 0xDFFF) {
               cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
               pos_ += 6;

@@ -1,0 +1,84 @@
+// The chanload command, run as a user runs it.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "cli/shell_quote.h"
+#include "test_tree.h"
+
+namespace chanload {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::run_command;
+using testing::TestTree;
+
+const std::string kCli = CHANLOAD_CLI_PATH;
+
+TEST(ShellQuote, ReadsBackExactly) {
+  EXPECT_EQ(cli::shell_quote("plain-word_1.2"), "plain-word_1.2");
+  EXPECT_EQ(cli::shell_quote(""), "''");
+  EXPECT_EQ(cli::shell_quote("it's"), "'it'\\''s'");
+  for (const std::string text : {"a b", "it's \"q\"", "$HOME `x` \\n", "line\nbreak", "[64, 32]"}) {
+    const auto result = run_command("printf %s " + cli::shell_quote(text));
+    EXPECT_EQ(result.output, text);
+  }
+}
+
+void write_job(const TestTree& tree) {
+  tree.write_config("resourceconfig.json", R"({"current_host": "algo-1", "hosts": ["algo-1", "algo-2"]})");
+  tree.write_config("hyperparameters.json",
+                    R"({"name": "\"it's a \\\"test\\\"\"", "layers": "[64, 32]", "lr": "1e-5"})");
+  tree.write_config("inputdataconfig.json", R"({"train": {"TrainingInputMode": "File"}})");
+}
+
+TEST(CliEnv, JsonFormatPrintsOneObject) {
+  TestTree tree;
+  write_job(tree);
+  const auto result = run_command(kCli + " env --root " + tree.root().string());
+  ASSERT_EQ(result.status, 0) << result.output;
+  EXPECT_EQ(result.output.front(), '{');
+  EXPECT_THAT(result.output, HasSubstr(R"("SM_HP_LR":"1e-05")"));
+  EXPECT_THAT(result.output, HasSubstr(R"("SM_HOSTS":"[\"algo-1\",\"algo-2\"]")"));
+}
+
+TEST(CliEnv, EnvFormatEvaluatesInAPosixShell) {
+  TestTree tree;
+  write_job(tree);
+  const auto result = run_command("sh -c 'eval \"$(" + kCli + " env --format env --root " +
+                                  tree.root().string() + ")\" && printf %s \"$SM_HP_NAME|$SM_HP_LAYERS|$SM_CURRENT_HOST\"'");
+  ASSERT_EQ(result.status, 0) << result.output;
+  EXPECT_EQ(result.output, "it's a \"test\"|[64,32]|algo-1");
+}
+
+TEST(CliEnv, ArgsFormatEvaluatesToTheArguments) {
+  TestTree tree;
+  write_job(tree);
+  const auto result = run_command("sh -c 'eval \"set -- $(" + kCli + " env --format args --root " +
+                                  tree.root().string() + ")\" && printf \"<%s>\" \"$@\"'");
+  ASSERT_EQ(result.status, 0) << result.output;
+  EXPECT_EQ(result.output, "<--layers><[64, 32]><--lr><1e-05><--name><it's a \"test\">");
+}
+
+TEST(CliEnv, MalformedConfigExitsNonZeroWithFileLineAndColumn) {
+  TestTree tree;
+  tree.write_config("resourceconfig.json", "{\"current_host\": \"a\",\n\"hosts\": [\"a\",]}");
+  const auto result = run_command(kCli + " env --root " + tree.root().string() + " 2>&1");
+  EXPECT_EQ(result.status, 1);
+  EXPECT_THAT(result.output, HasSubstr("chanload: "));
+  EXPECT_THAT(result.output, HasSubstr("resourceconfig.json: invalid JSON: Expecting value: line 2 column 15"));
+}
+
+TEST(CliEnv, RefusesAnUnknownFormat) {
+  const auto result = run_command(kCli + " env --format yaml 2>&1");
+  EXPECT_NE(result.status, 0);
+  EXPECT_THAT(result.output, HasSubstr("--format"));
+}
+
+TEST(Cli, PrintsItsVersion) {
+  const auto result = run_command(kCli + " --version");
+  EXPECT_EQ(result.status, 0);
+  EXPECT_THAT(result.output, HasSubstr("chanload 0."));
+}
+
+}  // namespace
+}  // namespace chanload

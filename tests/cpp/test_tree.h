@@ -1,0 +1,34 @@
+// A job tree in a fresh temporary directory, removed when the object goes.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace chanload::testing {
+
+class TestTree {
+ public:
+  TestTree();
+  ~TestTree();
+  TestTree(const TestTree&) = delete;
+  TestTree& operator=(const TestTree&) = delete;
+
+  [[nodiscard]] const std::filesystem::path& root() const { return root_; }
+  // Writes root/relative (creating parent folders) with exactly these bytes.
+  void write(const std::string& relative, const std::string& content) const;
+  // Writes input/config/<name>.
+  void write_config(const std::string& name, const std::string& json) const;
+
+ private:
+  std::filesystem::path root_;
+};
+
+// Runs a shell command line, returning its exit status and standard output (stderr goes into the
+// output too when merge_stderr).
+struct CommandResult {
+  int status = -1;
+  std::string output;
+};
+CommandResult run_command(const std::string& command_line);
+
+}  // namespace chanload::testing
