@@ -12,7 +12,11 @@ std::string hyperparameter_file() {
   std::string json = "{";
   for (int i = 0; i < 100; ++i) {  // the platform's limit: 100 hyperparameters
     if (i != 0) json += ", ";
-    json += "\"param_" + std::to_string(i) + "\": \"" + (i % 3 == 0 ? "0.0001" : i % 3 == 1 ? "[64, 32, 16]" : "\\\"adam\\\"") + "\"";
+    json += "\"param_" + std::to_string(i) + "\": \"" +
+            (i % 3 == 0   ? "0.0001"
+             : i % 3 == 1 ? "[64, 32, 16]"
+                          : "\\\"adam\\\"") +
+            "\"";
   }
   return json + "}";
 }

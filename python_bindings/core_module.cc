@@ -33,8 +33,8 @@ py::object to_python(const chanload::Value& value) {
       return py::float_(value.as_double());
     case Kind::kString: {
       const std::string& text = value.as_string();
-      PyObject* str = PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()),
-                                           "surrogatepass");
+      PyObject* str =
+          PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()), "surrogatepass");
       if (str == nullptr) throw py::error_already_set();
       return py::reinterpret_steal<py::object>(str);
     }
@@ -67,15 +67,43 @@ chanload::Environment load_environment(const std::optional<std::string>& root, b
   return chanload::Environment::load(options);
 }
 
-constexpr std::array<const char*, 37> kPropertyNames{
-    "additional_framework_parameters", "channel_input_dirs", "current_host", "current_instance_group",
-    "current_instance_group_hosts", "current_instance_type", "distribution_hosts",
-    "distribution_instance_groups", "framework_module", "hosts", "hyperparameters", "input_config_dir",
-    "input_data_config", "input_dir", "instance_groups", "instance_groups_dict", "is_hetero", "is_master",
-    "is_modelparallel_enabled", "is_smddpmprun_installed", "is_smddprun_installed", "job_name",
-    "log_level", "master_hostname", "model_dir", "module_dir", "module_name", "network_interface_name",
-    "num_cpus", "num_gpus", "num_neurons", "output_data_dir", "output_dir", "output_intermediate_dir",
-    "resource_config", "topology", "user_entry_point"};
+constexpr std::array<const char*, 37> kPropertyNames{"additional_framework_parameters",
+                                                     "channel_input_dirs",
+                                                     "current_host",
+                                                     "current_instance_group",
+                                                     "current_instance_group_hosts",
+                                                     "current_instance_type",
+                                                     "distribution_hosts",
+                                                     "distribution_instance_groups",
+                                                     "framework_module",
+                                                     "hosts",
+                                                     "hyperparameters",
+                                                     "input_config_dir",
+                                                     "input_data_config",
+                                                     "input_dir",
+                                                     "instance_groups",
+                                                     "instance_groups_dict",
+                                                     "is_hetero",
+                                                     "is_master",
+                                                     "is_modelparallel_enabled",
+                                                     "is_smddpmprun_installed",
+                                                     "is_smddprun_installed",
+                                                     "job_name",
+                                                     "log_level",
+                                                     "master_hostname",
+                                                     "model_dir",
+                                                     "module_dir",
+                                                     "module_name",
+                                                     "network_interface_name",
+                                                     "num_cpus",
+                                                     "num_gpus",
+                                                     "num_neurons",
+                                                     "output_data_dir",
+                                                     "output_dir",
+                                                     "output_intermediate_dir",
+                                                     "resource_config",
+                                                     "topology",
+                                                     "user_entry_point"};
 
 }  // namespace
 
@@ -140,31 +168,33 @@ The training job as the SageMaker training toolkit sees it.
 Environment(root=None) reads $SAGEMAKER_BASE_DIR (else /opt/ml) or the given root. Every property of
 sagemaker_training.environment.Environment is an attribute with the same name and the same value.
 )doc")
-          .def(py::init(&load_environment), py::arg("root") = py::none(),
-               py::arg("probe_devices") = true)
-          .def("to_env_vars",
-               [](const chanload::Environment& env) {
-                 py::dict out;
-                 for (const auto& [name, value] : env.to_env_vars()) {
-                   out[to_python_str(name)] = to_python_str(value);
-                 }
-                 return out;
-               },
-               "The SM_* variables, exactly as the toolkit's to_env_vars() gives them.")
-          .def("to_cmd_args",
-               [](const chanload::Environment& env) {
-                 py::list out;
-                 for (const auto& arg : env.to_cmd_args()) out.append(to_python_str(arg));
-                 return out;
-               },
-               "The user hyperparameters as command-line arguments, as the toolkit's to_cmd_args().")
-          .def("properties",
-               [](const chanload::Environment& env) {
-                 py::dict out;
-                 for (const auto& [name, value] : env.properties()) out[py::str(name)] = to_python(value);
-                 return out;
-               },
-               "All 37 properties as a dict (the SM_TRAINING_ENV object).")
+          .def(py::init(&load_environment), py::arg("root") = py::none(), py::arg("probe_devices") = true)
+          .def(
+              "to_env_vars",
+              [](const chanload::Environment& env) {
+                py::dict out;
+                for (const auto& [name, value] : env.to_env_vars()) {
+                  out[to_python_str(name)] = to_python_str(value);
+                }
+                return out;
+              },
+              "The SM_* variables, exactly as the toolkit's to_env_vars() gives them.")
+          .def(
+              "to_cmd_args",
+              [](const chanload::Environment& env) {
+                py::list out;
+                for (const auto& arg : env.to_cmd_args()) out.append(to_python_str(arg));
+                return out;
+              },
+              "The user hyperparameters as command-line arguments, as the toolkit's to_cmd_args().")
+          .def(
+              "properties",
+              [](const chanload::Environment& env) {
+                py::dict out;
+                for (const auto& [name, value] : env.properties()) out[py::str(name)] = to_python(value);
+                return out;
+              },
+              "All 37 properties as a dict (the SM_TRAINING_ENV object).")
           .def_property_readonly("channels", &chanload::Environment::channels)
           .def("channel", &chanload::Environment::channel, py::arg("name"),
                py::return_value_policy::reference_internal)

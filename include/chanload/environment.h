@@ -36,8 +36,8 @@ enum class Compression { kNone, kGzip };
 
 // A MIME content type with its parameters, e.g. "text/csv; label_size=1".
 struct ContentType {
-  std::string raw;         // as written in inputdataconfig.json
-  std::string media_type;  // lower-cased, trimmed: "text/csv"
+  std::string raw;                                              // as written in inputdataconfig.json
+  std::string media_type;                                       // lower-cased, trimmed: "text/csv"
   std::vector<std::pair<std::string, std::string>> parameters;  // names lower-cased, in order
 
   // Parses "type/subtype; name=value; ..." (parameters split on ';' and trimmed; a quoted value is

@@ -20,8 +20,7 @@ class Error : public std::runtime_error {
 class ConfigError : public Error {
  public:
   explicit ConfigError(const std::string& message) : Error(message) {}
-  ConfigError(const std::string& message, std::string path, std::uint64_t line = 0,
-              std::uint64_t column = 0)
+  ConfigError(const std::string& message, std::string path, std::uint64_t line = 0, std::uint64_t column = 0)
       : Error(message), path_(std::move(path)), line_(line), column_(column) {}
 
   [[nodiscard]] const std::string& path() const noexcept { return path_; }

@@ -44,9 +44,9 @@ class Value {
 
   // Typed access; each throws std::logic_error when the value is of another kind.
   [[nodiscard]] bool as_bool() const;
-  [[nodiscard]] const std::string& int_text() const;  // decimal text of an int, any size
+  [[nodiscard]] const std::string& int_text() const;           // decimal text of an int, any size
   [[nodiscard]] std::optional<std::int64_t> as_int64() const;  // nullopt if beyond int64
-  [[nodiscard]] double as_double() const;                       // an int or a float
+  [[nodiscard]] double as_double() const;                      // an int or a float
   [[nodiscard]] const std::string& as_string() const;
   [[nodiscard]] const List& as_list() const;
   [[nodiscard]] List& as_list();

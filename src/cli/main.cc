@@ -16,8 +16,8 @@ std::string version_text() {
   std::string text = std::string("chanload ") + chanload::kVersion;
   if (cuda.built_with_cuda) {
     text += " (CUDA runtime " + std::to_string(cuda.runtime_version / 1000) + "." +
-            std::to_string((cuda.runtime_version % 1000) / 10) + ", " +
-            std::to_string(cuda.device_count) + " device(s)";
+            std::to_string((cuda.runtime_version % 1000) / 10) + ", " + std::to_string(cuda.device_count) +
+            " device(s)";
     if (cuda.device_count == 0) text += ": " + cuda.reason;
     text += ")";
   } else {

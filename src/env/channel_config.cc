@@ -44,9 +44,9 @@ Enum read_choice(const Value& channel, const char* key,
     }
     expected += (i == 0 ? "" : i + 1 == N ? " or " : ", ") + std::string(choices[i].first);
   }
-  throw ConfigError(file + ": channel \"" + name + "\": " + key + " is " + value->to_json() +
-                        ", expected " + expected,
-                    file);
+  throw ConfigError(
+      file + ": channel \"" + name + "\": " + key + " is " + value->to_json() + ", expected " + expected,
+      file);
 }
 
 }  // namespace
@@ -152,8 +152,7 @@ std::vector<ChannelConfig> parse_channels(const Value& config, const std::string
       throw ConfigError(file + ": channel " + Value::string(name).to_json() + ": " + why, file);
     }
     if (!settings.is_dict()) {
-      throw ConfigError(file + ": channel \"" + name + "\": expected an object, found " +
-                            settings.to_json(),
+      throw ConfigError(file + ": channel \"" + name + "\": expected an object, found " + settings.to_json(),
                         file);
     }
     ChannelConfig channel;
@@ -167,13 +166,13 @@ std::vector<ChannelConfig> parse_channels(const Value& config, const std::string
     channel.compression =
         read_choice(settings, "CompressionType", kCompressions, Compression::kNone, file, name);
     const Value* type = settings.find("ContentType");
-    const bool has_type = type != nullptr && !type->is_null() &&
-                          !(type->is_string() && trim(type->as_string()).empty());
+    const bool has_type =
+        type != nullptr && !type->is_null() && !(type->is_string() && trim(type->as_string()).empty());
     if (has_type) {
       if (!type->is_string()) {
-        throw ConfigError(file + ": channel \"" + name + "\": ContentType is " + type->to_json() +
-                              ", expected a string",
-                          file);
+        throw ConfigError(
+            file + ": channel \"" + name + "\": ContentType is " + type->to_json() + ", expected a string",
+            file);
       }
       try {
         channel.content_type = ContentType::parse(type->as_string());

@@ -2,11 +2,11 @@
 
 #include <chanload/errors.h>
 
+#include <sys/stat.h>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <sys/stat.h>
 
 #include "env/py_json.h"
 #include "env/python_text.h"

@@ -24,9 +24,9 @@ namespace {
 using env::join_path;
 
 constexpr std::array<std::string_view, 9> kReservedHyperparameters{
-    "sagemaker_program",     "sagemaker_submit_directory", "sagemaker_enable_cloudwatch_metrics",
-    "sagemaker_region",      "sagemaker_container_log_level", "sagemaker_job_name",
-    "default_user_module_name", "_tuning_objective_metric", "sagemaker_s3_output"};
+    "sagemaker_program",        "sagemaker_submit_directory",    "sagemaker_enable_cloudwatch_metrics",
+    "sagemaker_region",         "sagemaker_container_log_level", "sagemaker_job_name",
+    "default_user_module_name", "_tuning_objective_metric",      "sagemaker_s3_output"};
 
 constexpr std::array<std::string_view, 7> kDistributionFlags{
     "sagemaker_mpi_enabled",
@@ -72,8 +72,8 @@ bool python_contains(const Value& container, const std::string& needle) {
     case Value::Kind::kDict:
       return container.find(needle) != nullptr;
     default:
-      throw ConfigError("hyperparameter sagemaker_distribution_instance_groups is " +
-                        container.to_json() + ", expected a list of instance group names");
+      throw ConfigError("hyperparameter sagemaker_distribution_instance_groups is " + container.to_json() +
+                        ", expected a list of instance group names");
   }
 }
 
@@ -130,8 +130,7 @@ ResourceConfig parse_resource_config(Value raw, const std::string& file) {
     for (const Value& group : groups->as_list()) {
       const Value* name = group.find("instance_group_name");
       const Value* group_hosts = group.find("hosts");
-      if (name == nullptr || !name->is_string() || group_hosts == nullptr ||
-          !is_string_list(*group_hosts)) {
+      if (name == nullptr || !name->is_string() || group_hosts == nullptr || !is_string_list(*group_hosts)) {
         fail("an entry of \"instance_groups\" is " + group.to_json() +
              ", expected {\"instance_group_name\": name, \"hosts\": [names], ...}");
       }
@@ -200,8 +199,7 @@ Environment EnvironmentBuilder::build(const EnvironmentOptions& options) {
 
   const std::string this_host = options.hostname.value_or(env::host_name());
   ResourceConfig resources = parse_resource_config(
-      env::read_config_file(resource_file).value_or(default_resource_config(this_host)),
-      resource_file);
+      env::read_config_file(resource_file).value_or(default_resource_config(this_host)), resource_file);
   Value input_data_config = env::read_config_file(input_data_file).value_or(Value::dict());
   std::vector<ChannelConfig> channels =
       env::parse_channels(input_data_config, input_data_dir, input_data_file);
@@ -380,8 +378,8 @@ std::size_t Environment::current_host_rank() const {
   std::sort(sorted.begin(), sorted.end());
   const auto it = std::find(sorted.begin(), sorted.end(), current_host_);
   if (it == sorted.end()) {
-    throw ConfigError("resourceconfig.json: current_host \"" + current_host_ +
-                      "\" is not among the hosts " + string_list(hosts_).to_json());
+    throw ConfigError("resourceconfig.json: current_host \"" + current_host_ + "\" is not among the hosts " +
+                      string_list(hosts_).to_json());
   }
   return static_cast<std::size_t>(it - sorted.begin());
 }
@@ -421,9 +419,7 @@ std::filesystem::path Environment::input_config_dir() const {
   return property("input_config_dir").as_string();
 }
 std::filesystem::path Environment::output_dir() const { return property("output_dir").as_string(); }
-std::filesystem::path Environment::output_data_dir() const {
-  return property("output_data_dir").as_string();
-}
+std::filesystem::path Environment::output_data_dir() const { return property("output_data_dir").as_string(); }
 std::filesystem::path Environment::output_intermediate_dir() const {
   return property("output_intermediate_dir").as_string();
 }
@@ -442,9 +438,7 @@ const ChannelConfig& Environment::channel(std::string_view name) const {
 const Value& Environment::channel_input_dirs() const { return property("channel_input_dirs"); }
 
 const Value& Environment::hyperparameters() const { return property("hyperparameters"); }
-const Value* Environment::hyperparameter(std::string_view name) const {
-  return hyperparameters().find(name);
-}
+const Value* Environment::hyperparameter(std::string_view name) const { return hyperparameters().find(name); }
 const Value& Environment::additional_framework_parameters() const {
   return property("additional_framework_parameters");
 }
@@ -464,13 +458,9 @@ std::optional<std::string> Environment::job_name() const {
 int Environment::num_gpus() const { return static_cast<int>(*property("num_gpus").as_int64()); }
 int Environment::num_cpus() const { return static_cast<int>(*property("num_cpus").as_int64()); }
 int Environment::num_neurons() const { return static_cast<int>(*property("num_neurons").as_int64()); }
-bool Environment::is_modelparallel_enabled() const {
-  return property("is_modelparallel_enabled").truthy();
-}
+bool Environment::is_modelparallel_enabled() const { return property("is_modelparallel_enabled").truthy(); }
 bool Environment::is_smddprun_installed() const { return property("is_smddprun_installed").as_bool(); }
-bool Environment::is_smddpmprun_installed() const {
-  return property("is_smddpmprun_installed").as_bool();
-}
+bool Environment::is_smddpmprun_installed() const { return property("is_smddpmprun_installed").as_bool(); }
 
 std::vector<std::string> Environment::to_cmd_args() const {
   // mapping.to_cmd_args: keys sorted; "--key", or "-k" for a one-character key; values through

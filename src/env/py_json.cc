@@ -39,9 +39,8 @@ class Parser {
       }
     }
     const std::size_t column = code_point_count(text_.substr(line_start, offset - line_start)) + 1;
-    throw JsonSyntaxError(what + ": line " + std::to_string(line) + " column " +
-                              std::to_string(column) + " (char " +
-                              std::to_string(code_point_count(text_.substr(0, offset))) + ")",
+    throw JsonSyntaxError(what + ": line " + std::to_string(line) + " column " + std::to_string(column) +
+                              " (char " + std::to_string(code_point_count(text_.substr(0, offset))) + ")",
                           offset, line, column);
   }
 
@@ -113,8 +112,7 @@ class Parser {
     const std::size_t int_end = pos_;
     bool is_float = false;
     // A fraction or exponent counts only when digits follow, as in Python's NUMBER_RE.
-    if (pos_ + 1 < text_.size() && text_[pos_] == '.' && text_[pos_ + 1] >= '0' &&
-        text_[pos_ + 1] <= '9') {
+    if (pos_ + 1 < text_.size() && text_[pos_] == '.' && text_[pos_ + 1] >= '0' && text_[pos_ + 1] <= '9') {
       pos_ += 2;
       while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') ++pos_;
       is_float = true;

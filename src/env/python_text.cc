@@ -38,8 +38,8 @@ std::string python_float_repr(double value) {
   // std::to_chars in scientific form gives the shortest digits that round-trip, the nearest to the
   // exact value when several are as short: the same digits as Python's repr (David Gay's mode 0).
   std::array<char, 64> buffer{};
-  auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
-                              std::chars_format::scientific);
+  auto result =
+      std::to_chars(buffer.data(), buffer.data() + buffer.size(), value, std::chars_format::scientific);
   std::string_view sci(buffer.data(), static_cast<std::size_t>(result.ptr - buffer.data()));
 
   std::string out;
@@ -67,8 +67,7 @@ std::string python_float_repr(double value) {
       out.append(digits, 1);
     }
     char exp_buffer[16];
-    std::snprintf(exp_buffer, sizeof exp_buffer, "e%c%02d", exponent < 0 ? '-' : '+',
-                  std::abs(exponent));
+    std::snprintf(exp_buffer, sizeof exp_buffer, "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
     out.append(exp_buffer);
   } else if (decpt <= 0) {
     out.append("0.");
@@ -87,9 +86,8 @@ std::string python_float_repr(double value) {
 }
 
 bool is_python_printable(std::uint32_t code_point) {
-  auto it = std::upper_bound(
-      kNotPrintable.begin(), kNotPrintable.end(), code_point,
-      [](std::uint32_t cp, const CodePointRange& range) { return cp < range.first; });
+  auto it = std::upper_bound(kNotPrintable.begin(), kNotPrintable.end(), code_point,
+                             [](std::uint32_t cp, const CodePointRange& range) { return cp < range.first; });
   if (it == kNotPrintable.begin()) return true;
   --it;
   return code_point > it->last;
@@ -130,9 +128,8 @@ std::uint32_t next_code_point(std::string_view s, std::size_t& pos) {
 }
 
 std::size_t code_point_count(std::string_view utf8) {
-  return static_cast<std::size_t>(std::count_if(utf8.begin(), utf8.end(), [](char c) {
-    return (static_cast<std::uint8_t>(c) & 0xC0) != 0x80;
-  }));
+  return static_cast<std::size_t>(std::count_if(
+      utf8.begin(), utf8.end(), [](char c) { return (static_cast<std::uint8_t>(c) & 0xC0) != 0x80; }));
 }
 
 std::size_t find_invalid_utf8(std::string_view s) {
@@ -187,14 +184,11 @@ std::string python_string_repr(std::string_view utf8) {
       out.append("\\n");
     } else if (cp == '\r') {
       out.append("\\r");
-    } else if (cp < 0x20 || cp == 0x7F) {
-      out.append("\\x");
-      append_hex(out, cp, 2);
-    } else if (cp < 0x7F) {
+    } else if (cp >= 0x20 && cp < 0x7F) {
       out.push_back(static_cast<char>(cp));
-    } else if (is_python_printable(cp)) {
+    } else if (cp > 0x7F && is_python_printable(cp)) {
       append_utf8(out, cp);
-    } else if (cp <= 0xFF) {
+    } else if (cp <= 0xFF) {  // C0 controls, DEL and the unprintable Latin-1 range
       out.append("\\x");
       append_hex(out, cp, 2);
     } else if (cp <= 0xFFFF) {
@@ -219,9 +213,9 @@ std::string python_upper(std::string_view utf8) {
       out.push_back(static_cast<char>(cp - 'a' + 'A'));
       continue;
     }
-    auto it = std::lower_bound(
-        kUpper.begin(), kUpper.end(), cp,
-        [](const UpperMapping& mapping, std::uint32_t c) { return mapping.code_point < c; });
+    auto it =
+        std::lower_bound(kUpper.begin(), kUpper.end(), cp,
+                         [](const UpperMapping& mapping, std::uint32_t c) { return mapping.code_point < c; });
     if (it != kUpper.end() && it->code_point == cp) {
       for (std::uint32_t upper : it->upper) {
         if (upper != 0) append_utf8(out, upper);

@@ -225,7 +225,7 @@ Value Value::list(List items) {
 Value Value::dict(Dict items) {
   Value v;
   v.kind_ = Kind::kDict;
-  for (auto& [key, item] : items) v.set(std::move(key), std::move(item));
+  for (auto& entry : items) v.set(std::move(entry.first), std::move(entry.second));
   return v;
 }
 

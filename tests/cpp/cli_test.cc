@@ -44,8 +44,9 @@ TEST(CliEnv, JsonFormatPrintsOneObject) {
 TEST(CliEnv, EnvFormatEvaluatesInAPosixShell) {
   TestTree tree;
   write_job(tree);
-  const auto result = run_command("sh -c 'eval \"$(" + kCli + " env --format env --root " +
-                                  tree.root().string() + ")\" && printf %s \"$SM_HP_NAME|$SM_HP_LAYERS|$SM_CURRENT_HOST\"'");
+  const auto result =
+      run_command("sh -c 'eval \"$(" + kCli + " env --format env --root " + tree.root().string() +
+                  ")\" && printf %s \"$SM_HP_NAME|$SM_HP_LAYERS|$SM_CURRENT_HOST\"'");
   ASSERT_EQ(result.status, 0) << result.output;
   EXPECT_EQ(result.output, "it's a \"test\"|[64,32]|algo-1");
 }
@@ -65,7 +66,8 @@ TEST(CliEnv, MalformedConfigExitsNonZeroWithFileLineAndColumn) {
   const auto result = run_command(kCli + " env --root " + tree.root().string() + " 2>&1");
   EXPECT_EQ(result.status, 1);
   EXPECT_THAT(result.output, HasSubstr("chanload: "));
-  EXPECT_THAT(result.output, HasSubstr("resourceconfig.json: invalid JSON: Expecting value: line 2 column 15"));
+  EXPECT_THAT(result.output,
+              HasSubstr("resourceconfig.json: invalid JSON: Expecting value: line 2 column 15"));
 }
 
 TEST(CliEnv, RefusesAnUnknownFormat) {

@@ -67,8 +67,9 @@ TEST(Environment, HyperparametersDecodeAsTheToolkitDoes) {
     "sagemaker_program": "\"train.py\"", "sagemaker_mpi_enabled": "true",
     "sagemaker_region": "\"us-west-2\""})");
   const Environment env = load(tree);
-  EXPECT_EQ(env.hyperparameters().to_json(),
-            R"({"epochs":10,"layers":[64,32],"lr":1e-05,"n":null,"name":"resnet","plain":7,"raw":"resnet","t":"True"})");
+  EXPECT_EQ(
+      env.hyperparameters().to_json(),
+      R"({"epochs":10,"layers":[64,32],"lr":1e-05,"n":null,"name":"resnet","plain":7,"raw":"resnet","t":"True"})");
   EXPECT_EQ(env.additional_framework_parameters().to_json(), R"({"sagemaker_mpi_enabled":true})");
   EXPECT_EQ(env.module_name(), "train");
   EXPECT_EQ(env.user_entry_point().as_string(), "train.py");
@@ -91,11 +92,11 @@ TEST(Environment, CommandArgumentsFollowTheToolkit) {
     "epochs": "10", "layers": "[64, 32]", "use_bn": "true", "d": "{\"b\": 2, \"a\": \"x y\"}",
     "x": "null", "f": "1e16"})");
   const Environment env = load(tree);
-  EXPECT_THAT(env.to_cmd_args(),
-              ElementsAre("-d", "a=x y,b=2", "--epochs", "10", "-f", "1e+16", "--layers", "[64, 32]",
-                          "--use_bn", "True", "-x", ""));
-  EXPECT_EQ(env_map(env).at("SM_USER_ARGS"),
-            R"(["-d","a=x y,b=2","--epochs","10","-f","1e+16","--layers","[64, 32]","--use_bn","True","-x",""])");
+  EXPECT_THAT(env.to_cmd_args(), ElementsAre("-d", "a=x y,b=2", "--epochs", "10", "-f", "1e+16", "--layers",
+                                             "[64, 32]", "--use_bn", "True", "-x", ""));
+  EXPECT_EQ(
+      env_map(env).at("SM_USER_ARGS"),
+      R"(["-d","a=x y,b=2","--epochs","10","-f","1e+16","--layers","[64, 32]","--use_bn","True","-x",""])");
 }
 
 TEST(Environment, NamesAreOnlyUpperCased) {
@@ -151,8 +152,7 @@ TEST(Environment, ExplicitDistributionGroupsAsAStringMatchBySubstring) {
       {"instance_group_name": "train", "hosts": ["algo-1"]},
       {"instance_group_name": "eval", "hosts": ["algo-2"]}]})");
   // Python's `"train" in "train1"` is a substring test; the toolkit applies it as written.
-  tree.write_config("hyperparameters.json",
-                    R"({"sagemaker_distribution_instance_groups": "\"train1\""})");
+  tree.write_config("hyperparameters.json", R"({"sagemaker_distribution_instance_groups": "\"train1\""})");
   const Environment env = load(tree);
   EXPECT_THAT(env.distribution_hosts(), ElementsAre("algo-1"));
   EXPECT_EQ(env_map(env).at("SM_DISTRIBUTION_INSTANCE_GROUPS"), "train1");
@@ -164,7 +164,7 @@ TEST(Environment, HostRankUsesSortedHosts) {
                     R"({"current_host": "algo-2", "hosts": ["algo-2", "algo-10", "algo-1"]})");
   const Environment env = load(tree);
   EXPECT_THAT(env.hosts(), ElementsAre("algo-2", "algo-10", "algo-1"));  // as written
-  EXPECT_EQ(env.current_host_rank(), 2U);  // algo-1, algo-10, algo-2
+  EXPECT_EQ(env.current_host_rank(), 2U);                                // algo-1, algo-10, algo-2
   EXPECT_EQ(env.master_hostname(), "algo-2");
 }
 
@@ -192,8 +192,7 @@ TEST(Environment, ProcessVariablesFeedTheirProperties) {
 TEST(Environment, ModelParallelFlagKeepsPythonsThreeFalseValues) {
   TestTree tree;
   EXPECT_TRUE(load(tree).property("is_modelparallel_enabled").is_null());
-  EXPECT_EQ(load(tree, {{"SM_HP_MP_PARAMETERS", ""}}).property("is_modelparallel_enabled").to_json(),
-            "\"\"");
+  EXPECT_EQ(load(tree, {{"SM_HP_MP_PARAMETERS", ""}}).property("is_modelparallel_enabled").to_json(), "\"\"");
   EXPECT_EQ(load(tree, {{"SM_HP_MP_PARAMETERS", "{}"}}).property("is_modelparallel_enabled").to_json(),
             "false");
 }
@@ -249,8 +248,9 @@ TEST(Environment, TopologyIsExportedOnlyWhenNonEmpty) {
   TestTree tree;
   tree.write_config("resourceconfig.json", R"({"current_host": "a", "hosts": ["a"], "topology": null})");
   EXPECT_EQ(env_map(load(tree)).count("SM_TOPOLOGY"), 0U);
-  tree.write_config("resourceconfig.json",
-                    R"({"current_host": "a", "hosts": ["a"], "topology": [{"hostName": "a", "capacityUnitId": "u1"}]})");
+  tree.write_config(
+      "resourceconfig.json",
+      R"({"current_host": "a", "hosts": ["a"], "topology": [{"hostName": "a", "capacityUnitId": "u1"}]})");
   EXPECT_EQ(env_map(load(tree)).at("SM_TOPOLOGY"), R"([{"capacityUnitId":"u1","hostName":"a"}])");
 }
 
@@ -324,8 +324,9 @@ TEST(EnvironmentErrors, ChannelNamesCannotLeaveTheRoot) {
 TEST(EnvironmentErrors, UnknownChannelSettingsSayWhatIsAllowed) {
   TestTree tree;
   tree.write_config("inputdataconfig.json", R"({"train": {"TrainingInputMode": "Stream"}})");
-  EXPECT_THAT(load_error(tree).what(),
-              HasSubstr(R"(channel "train": TrainingInputMode is "Stream", expected File, Pipe or FastFile)"));
+  EXPECT_THAT(
+      load_error(tree).what(),
+      HasSubstr(R"(channel "train": TrainingInputMode is "Stream", expected File, Pipe or FastFile)"));
 }
 
 TEST(EnvironmentErrors, ADirectoryInPlaceOfAFileIsNamed) {

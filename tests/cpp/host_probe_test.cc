@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <sys/stat.h>
+#include <chrono>
 
 #include "test_tree.h"
 
@@ -14,7 +14,8 @@ using namespace std::chrono_literals;
 
 TEST(HostProbe, CountsGpuLinesLikeTheToolkit) {
   EXPECT_EQ(count_gpus_from_nvidia_smi(""), 0);
-  EXPECT_EQ(count_gpus_from_nvidia_smi("GPU 0: NVIDIA H100 (UUID: GPU-1)\nGPU 1: NVIDIA H100 (UUID: GPU-2)\n"), 2);
+  EXPECT_EQ(
+      count_gpus_from_nvidia_smi("GPU 0: NVIDIA H100 (UUID: GPU-1)\nGPU 1: NVIDIA H100 (UUID: GPU-2)\n"), 2);
   EXPECT_EQ(count_gpus_from_nvidia_smi("No devices were found\n"), 0);
   EXPECT_EQ(count_gpus_from_nvidia_smi(" GPU 0: indented\nGPU0 no space\nGPU 3: x"), 1);
 }

@@ -40,11 +40,11 @@ TEST(PythonStringRepr, QuotesAndEscapesLikeCPython) {
 }
 
 TEST(PythonStringRepr, UsesUnicodePrintability) {
-  EXPECT_EQ(python_string_repr("\u00a0"), "'\\xa0'");            // no-break space: Zs
-  EXPECT_EQ(python_string_repr("\u200b"), "'\\u200b'");          // zero width space: Cf
-  EXPECT_EQ(python_string_repr("\u2028"), "'\\u2028'");          // line separator: Zl
-  EXPECT_EQ(python_string_repr("\ue000"), "'\\ue000'");          // private use
-  EXPECT_EQ(python_string_repr("\U0010ffff"), "'\\U0010ffff'");  // noncharacter
+  EXPECT_EQ(python_string_repr("\u00a0"), "'\\xa0'");                       // no-break space: Zs
+  EXPECT_EQ(python_string_repr("\u200b"), "'\\u200b'");                     // zero width space: Cf
+  EXPECT_EQ(python_string_repr("\u2028"), "'\\u2028'");                     // line separator: Zl
+  EXPECT_EQ(python_string_repr("\ue000"), "'\\ue000'");                     // private use
+  EXPECT_EQ(python_string_repr("\U0010ffff"), "'\\U0010ffff'");             // noncharacter
   EXPECT_EQ(python_string_repr("\u00e9\U0001F600"), "'\u00e9\U0001F600'");  // printable: kept
   std::string lone_surrogate;
   append_utf8(lone_surrogate, 0xD800);
@@ -66,10 +66,10 @@ TEST(Utf8, CountsAndValidates) {
   EXPECT_EQ(code_point_count("a\u00e9\U0001F600"), 3U);
   EXPECT_EQ(find_invalid_utf8("plain \u00e9"), std::string::npos);
   EXPECT_EQ(find_invalid_utf8("ab\xff"), 2U);
-  EXPECT_EQ(find_invalid_utf8("ab\xc3"), 2U);                // truncated sequence
-  EXPECT_EQ(find_invalid_utf8("\xc0\xaf"), 0U);              // overlong
-  EXPECT_EQ(find_invalid_utf8("x\xed\xa0\x80"), 1U);         // surrogate
-  EXPECT_EQ(find_invalid_utf8("\xf4\x90\x80\x80"), 0U);      // beyond U+10FFFF
+  EXPECT_EQ(find_invalid_utf8("ab\xc3"), 2U);            // truncated sequence
+  EXPECT_EQ(find_invalid_utf8("\xc0\xaf"), 0U);          // overlong
+  EXPECT_EQ(find_invalid_utf8("x\xed\xa0\x80"), 1U);     // surrogate
+  EXPECT_EQ(find_invalid_utf8("\xf4\x90\x80\x80"), 0U);  // beyond U+10FFFF
 }
 
 TEST(Utf8, EncodesAndDecodesEveryPlane) {

@@ -1,11 +1,11 @@
 #include "test_tree.h"
 
+#include <sys/wait.h>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
-#include <sys/wait.h>
 
 namespace chanload::testing {
 

@@ -1,0 +1,66 @@
+# Two commands do everything on a fresh Debian 12 machine (root or sudo for missing packages):
+#   make demo   installs what is missing, builds, and runs the main job
+#   make test   installs what is missing, builds, runs the C++ suite (ctest) and the Python suite (pytest)
+# More: make test-sanitizers (ASan+UBSan, TSan), make lint (clang-format, clang-tidy), make bench.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+JOBS ?= $(shell nproc)
+VENV ?= .venv
+PYTHON := $(VENV)/bin/python
+# CI sets CI=true: warnings become errors there.
+WERROR := $(if $(filter true 1,$(CI)),ON,OFF)
+CMAKE_FLAGS := -DCHANLOAD_WERROR=$(WERROR) $(EXTRA_CMAKE_FLAGS)
+DEMO_ROOT := build/demo-job
+
+.PHONY: all deps deps-python build test test-cpp test-python test-sanitizers test-asan test-tsan \
+        demo lint format bench clean
+
+all: build
+
+deps:
+	scripts/install-deps
+
+deps-python:
+	scripts/install-deps --python $(VENV)
+
+build: deps
+	cmake --preset release $(CMAKE_FLAGS) -DCHANLOAD_BUILD_TESTS=ON -DCHANLOAD_BUILD_BENCHMARKS=ON
+	cmake --build build/release -j $(JOBS)
+
+test: test-cpp test-python
+
+test-cpp: build
+	ctest --preset release -j $(JOBS)
+
+# The Python suite runs against the package as a user installs it (pip install .), command included.
+test-python: deps-python
+	$(PYTHON) -m pip install -q --disable-pip-version-check --no-build-isolation \
+	  -Ccmake.define.CHANLOAD_WERROR=$(WERROR) .
+	$(PYTHON) -m pytest -q tests/python
+
+test-sanitizers: test-asan test-tsan
+
+test-asan test-tsan: test-%: deps
+	cmake --preset $* $(CMAKE_FLAGS)
+	cmake --build build/$* -j $(JOBS)
+	ctest --preset $* -j $(JOBS)
+
+demo: build
+	scripts/make-demo-job $(DEMO_ROOT)
+	@echo "== chanload env --root $(DEMO_ROOT) --format env"
+	build/release/chanload env --root $(DEMO_ROOT) --format env
+	@echo "== chanload env --root $(DEMO_ROOT) --format args"
+	build/release/chanload env --root $(DEMO_ROOT) --format args
+
+lint: build
+	scripts/lint
+
+format:
+	clang-format -i $$(git ls-files '*.h' '*.cc')
+
+bench: build
+	build/release/bench/chanload_bench_env --benchmark_min_time=0.2
+
+clean:
+	rm -rf build
