@@ -41,14 +41,14 @@ py::object to_python(const chanload::Value& value) {
     case Kind::kList: {
       py::list list;
       for (const auto& item : value.as_list()) list.append(to_python(item));
-      return std::move(list);
+      return list;
     }
     case Kind::kDict: {
       py::dict dict;
       for (const auto& [key, item] : value.as_dict()) {
         dict[to_python(chanload::Value::string(key))] = to_python(item);
       }
-      return std::move(dict);
+      return dict;
     }
   }
   return py::none();
@@ -111,17 +111,9 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "chanload's C++ core; use the `chanload` package.";
   m.attr("__version__") = chanload::kVersion;
 
-  static py::exception<chanload::Error> error(m, "Error");
-  static py::exception<chanload::ConfigError> config_error(m, "ConfigError", error.ptr());
-  py::register_exception_translator([](std::exception_ptr raised) {
-    try {
-      if (raised) std::rethrow_exception(raised);
-    } catch (const chanload::ConfigError& e) {
-      config_error(e.what());
-    } catch (const chanload::Error& e) {
-      error(e.what());
-    }
-  });
+  // Translators registered later are tried first: the base class goes first.
+  const auto& error = py::register_exception<chanload::Error>(m, "Error");
+  py::register_exception<chanload::ConfigError>(m, "ConfigError", error.ptr());
 
   py::enum_<chanload::InputMode>(m, "InputMode")
       .value("File", chanload::InputMode::kFile)
