@@ -20,8 +20,8 @@ int main(int argc, char** argv) {
       std::cout << "channel " << channel.name << ": " << chanload::to_string(channel.mode) << " mode at "
                 << channel.path.string();
       if (channel.content_type) std::cout << ", " << channel.content_type->media_type;
-      if (auto label_size = channel.content_type ? channel.content_type->parameter("label_size")
-                                                 : std::nullopt) {
+      if (auto label_size =
+              channel.content_type ? channel.content_type->parameter("label_size") : std::nullopt) {
         std::cout << " (label_size " << *label_size << ')';
       }
       std::cout << '\n';
