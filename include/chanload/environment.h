@@ -53,6 +53,7 @@ struct ChannelConfig {
   // File and FastFile: the channel's directory. Pipe: the FIFO prefix; epoch N reads "<path>_<N>".
   std::filesystem::path path;
   InputMode mode = InputMode::kFile;
+  bool mode_configured = false;  // TrainingInputMode was in the file (else File is assumed)
   S3Distribution distribution = S3Distribution::kFullyReplicated;
   RecordWrapper record_wrapper = RecordWrapper::kNone;
   Compression compression = Compression::kNone;

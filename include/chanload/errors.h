@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace chanload {
 
@@ -31,6 +32,39 @@ class ConfigError : public Error {
   std::string path_;
   std::uint64_t line_ = 0;
   std::uint64_t column_ = 0;
+};
+
+// Reading a channel failed: a file or FIFO could not be opened or read. origin() names the file or
+// FIFO, offset() the byte offset where it happened.
+class IoError : public Error {
+ public:
+  IoError(const std::string& message, std::string origin, std::uint64_t offset = 0)
+      : Error(message), origin_(std::move(origin)), offset_(offset) {}
+  [[nodiscard]] const std::string& origin() const noexcept { return origin_; }
+  [[nodiscard]] std::uint64_t offset() const noexcept { return offset_; }
+
+ private:
+  std::string origin_;
+  std::uint64_t offset_ = 0;
+};
+
+// A wait ran out: a FIFO that never appeared, a writer that never came.
+class TimeoutError : public IoError {
+ public:
+  using IoError::IoError;
+};
+
+// The data is not what it must be: corrupt or truncated compressed data, a record cut off.
+// offset() is in the stream as stored (the compressed offset for compressed data).
+class DataError : public IoError {
+ public:
+  using IoError::IoError;
+};
+
+// The read was stopped (Loader::stop, a signal) before it finished.
+class StoppedError : public Error {
+ public:
+  using Error::Error;
 };
 
 }  // namespace chanload

@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
 
   std::map<std::string, chanload::cli::CommandRunner> runners;
   runners["env"] = chanload::cli::add_env_command(app);
+  runners["cat"] = chanload::cli::add_cat_command(app);
+  runners["pipe-feed"] = chanload::cli::add_pipe_feed_command(app);
 
   try {
     app.parse(argc, argv);

@@ -159,6 +159,7 @@ std::vector<ChannelConfig> parse_channels(const Value& config, const std::string
     channel.name = name;
     channel.path = env::join_path(data_dir, name);
     channel.mode = read_choice(settings, "TrainingInputMode", kModes, InputMode::kFile, file, name);
+    channel.mode_configured = settings.find("TrainingInputMode") != nullptr;
     channel.distribution = read_choice(settings, "S3DistributionType", kDistributions,
                                        S3Distribution::kFullyReplicated, file, name);
     channel.record_wrapper =

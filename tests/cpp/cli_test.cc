@@ -2,6 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "cli/shell_quote.h"
 #include "test_tree.h"
 
@@ -80,6 +82,80 @@ TEST(Cli, PrintsItsVersion) {
   const auto result = run_command(kCli + " --version");
   EXPECT_EQ(result.status, 0);
   EXPECT_THAT(result.output, HasSubstr("chanload 0."));
+}
+
+}  // namespace
+}  // namespace chanload
+
+namespace chanload {
+namespace {
+
+void channels(const testing::TestTree& tree) {
+  tree.write_config("inputdataconfig.json",
+                    R"({"train": {"TrainingInputMode": "File"}, "stream": {"TrainingInputMode": "Pipe"}})");
+}
+
+TEST(CliCat, FileModeWritesEveryFileOncePerEpoch) {
+  testing::TestTree tree;
+  channels(tree);
+  tree.write("input/data/train/part-2", "b\n");
+  tree.write("input/data/train/part-1", "a\n");
+  for (const char* io : {"io_uring", "pread"}) {
+    const auto result = testing::run_command(kCli + " cat --channel train --epochs 2 --io " +
+                                             std::string(io) + " --root " + tree.root().string());
+    EXPECT_EQ(result.status, 0);
+    EXPECT_EQ(result.output, "a\nb\na\nb\n") << io;
+  }
+}
+
+TEST(CliCat, PipeFeedAndCatRoundTripSeveralEpochsGzipped) {
+  testing::TestTree tree;
+  channels(tree);
+  tree.write("src/one.csv", "1,2,3\n");
+  tree.write("src/two.csv", "4,5,6\n");
+  const std::string root = tree.root().string();
+  const auto result =
+      testing::run_command(kCli + " pipe-feed --root " + root + " --channel stream --epochs 3 --gzip " +
+                           root + "/src/one.csv " + root + "/src/two.csv & " + kCli +
+                           " cat --channel stream --epochs 3 --pipe-timeout 20 --root " + root + "; wait");
+  EXPECT_EQ(result.status, 0);
+  EXPECT_EQ(result.output, "1,2,3\n4,5,6\n1,2,3\n4,5,6\n1,2,3\n4,5,6\n");
+  EXPECT_FALSE(std::filesystem::exists(tree.root() / "input/data/stream_0"));  // the feeder removes its FIFOs
+}
+
+TEST(CliCat, NoWriterIsATimeoutErrorNamingTheFifo) {
+  testing::TestTree tree;
+  channels(tree);
+  const auto result = testing::run_command(kCli + " cat --channel stream --pipe-timeout 0.2 --root " +
+                                           tree.root().string() + " 2>&1");
+  EXPECT_EQ(result.status, 1);
+  EXPECT_THAT(result.output, HasSubstr("input/data/stream_0: the FIFO did not appear within 200 ms"));
+}
+
+TEST(CliCat, ReadingAFileChannelAsPipeIsRefused) {
+  testing::TestTree tree;
+  channels(tree);
+  const auto result = testing::run_command(kCli + " cat --channel train --mode pipe --root " +
+                                           tree.root().string() + " 2>&1");
+  EXPECT_EQ(result.status, 1);
+  EXPECT_THAT(result.output, HasSubstr("says TrainingInputMode \"File\"; refusing to read it in Pipe mode"));
+}
+
+TEST(CliCat, AReaderThatGoesAwayEndsQuietly) {
+  testing::TestTree tree;
+  channels(tree);
+  tree.write("input/data/train/big", std::string(8 << 20, 'x'));
+  const auto result = testing::run_command(kCli + " cat --channel train --epochs 0 --root " +
+                                           tree.root().string() + " | head -c 5");
+  EXPECT_THAT(result.output, HasSubstr("xxxxx"));
+}
+
+TEST(CliPipeFeed, RefusesAMissingInputFile) {
+  testing::TestTree tree;
+  const auto result = testing::run_command(kCli + " pipe-feed --root " + tree.root().string() +
+                                           " --channel stream /nonexistent/file 2>&1");
+  EXPECT_EQ(result.status, 1);
+  EXPECT_THAT(result.output, HasSubstr("/nonexistent/file: not a readable file"));
 }
 
 }  // namespace

@@ -1,0 +1,83 @@
+// A channel as a stream of chunks, epoch after epoch: File mode reads every file of the channel in
+// natural order once per epoch; Pipe mode reads the FIFO <channel>_<N> for epoch N. Each file or FIFO
+// is decompressed when its bytes say so. The record framers consume this.
+#pragma once
+
+#include <chanload/environment.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "io/byte_source.h"
+#include "io/decompress.h"
+#include "io/file_source.h"
+
+namespace chanload::io {
+
+class StopSignal;
+
+struct ChannelReadOptions {
+  // Read as File or Pipe mode; nullopt follows TrainingInputMode. An override that contradicts what
+  // the config says is refused (ConfigError), so a File-mode channel is never waited on as a FIFO.
+  std::optional<InputMode> mode;
+  std::uint64_t epochs = 1;       // 0: until stopped
+  std::uint64_t start_epoch = 0;  // resume: the first epoch read (Pipe mode: the first FIFO opened)
+  std::chrono::milliseconds pipe_timeout{std::chrono::minutes(10)};
+  std::size_t chunk_bytes = std::size_t{1} << 20;
+  IoBackend backend = IoBackend::kAuto;
+  CompressionMode compression = CompressionMode::kAuto;
+  std::shared_ptr<StopSignal> stop;  // may be null
+};
+
+// A piece of a stream, lent until the next call to ChannelSource::next().
+struct Chunk {
+  std::span<const std::byte> bytes;     // empty for the end-of-stream marker
+  const std::string* origin = nullptr;  // the file or FIFO
+  std::uint64_t offset = 0;             // of bytes[0] in the stream (decompressed bytes)
+  std::uint64_t epoch = 0;
+  std::size_t stream_index = 0;  // which file of the epoch (always 0 in Pipe mode)
+  bool end_of_stream = false;    // the marker after a stream's last piece: records cannot span it
+};
+
+class ChannelSource {
+ public:
+  ChannelSource(const Environment& environment, std::string_view channel, ChannelReadOptions options);
+  ~ChannelSource();
+  ChannelSource(const ChannelSource&) = delete;
+  ChannelSource& operator=(const ChannelSource&) = delete;
+
+  // The next chunk, or nullopt after the last epoch.
+  std::optional<Chunk> next();
+
+  [[nodiscard]] const ChannelConfig& channel() const { return channel_; }
+  [[nodiscard]] InputMode mode() const { return mode_; }
+  // File mode: the files read each epoch, as listed when the source was made.
+  [[nodiscard]] const std::vector<std::string>& files() const { return files_; }
+  // The epoch being read (Pipe mode: the FIFO index); an epoch is spent only once its FIFO is open.
+  [[nodiscard]] std::uint64_t epoch() const { return epoch_; }
+  [[nodiscard]] std::string fifo_path(std::uint64_t epoch) const;
+
+ private:
+  bool open_next_stream();
+
+  ChannelConfig channel_;
+  ChannelReadOptions options_;
+  InputMode mode_;
+  std::vector<std::string> files_;
+  std::uint64_t epoch_;
+  std::size_t next_file_ = 0;
+  bool epoch_open_ = false;
+  std::unique_ptr<ByteSource> stream_;
+  std::string origin_;
+  std::uint64_t stream_offset_ = 0;
+  std::size_t stream_index_ = 0;
+  bool registered_fifo_prefix_ = false;
+};
+
+}  // namespace chanload::io

@@ -1,0 +1,225 @@
+#include "io/decompress.h"
+
+#include <chanload/errors.h>
+#include <isa-l/igzip_lib.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+namespace chanload::io {
+namespace {
+
+constexpr std::byte kGzipMagic[] = {std::byte{0x1f}, std::byte{0x8b}};
+constexpr std::byte kZstdMagic[] = {std::byte{0x28}, std::byte{0xb5}, std::byte{0x2f}, std::byte{0xfd}};
+constexpr int kZstdWindowLogMax = 27;  // 128 MiB, zstd's own default limit, stated explicitly
+
+bool starts_with(std::span<const std::byte> bytes, std::span<const std::byte> magic) {
+  return bytes.size() >= magic.size() && std::equal(magic.begin(), magic.end(), bytes.begin());
+}
+
+// Input side shared by the decoders: pulls pieces from inner and counts the compressed offset.
+class CompressedInput {
+ public:
+  CompressedInput(std::unique_ptr<ByteSource> inner, std::vector<std::byte> prefix)
+      : inner_(std::move(inner)), prefix_(std::move(prefix)) {}
+
+  // The unread rest of the current piece, fetching a new one when it is used up; empty at the end.
+  std::span<const std::byte> available() {
+    while (pending_.empty() && !ended_) {
+      if (!prefix_used_) {
+        prefix_used_ = true;
+        pending_ = prefix_;
+      } else {
+        pending_ = inner_->next();
+        if (pending_.empty()) ended_ = true;
+      }
+    }
+    return pending_;
+  }
+  void consume(std::size_t n) {
+    pending_ = pending_.subspan(n);
+    offset_ += n;
+  }
+  [[nodiscard]] std::uint64_t offset() const { return offset_; }
+  [[nodiscard]] const std::string& origin() const { return inner_->origin(); }
+
+ private:
+  std::unique_ptr<ByteSource> inner_;
+  std::vector<std::byte> prefix_;
+  std::span<const std::byte> pending_;
+  bool prefix_used_ = false;
+  bool ended_ = false;
+  std::uint64_t offset_ = 0;
+};
+
+// The bytes as they are, prefix first.
+class PlainSource final : public ByteSource {
+ public:
+  PlainSource(std::unique_ptr<ByteSource> inner, std::vector<std::byte> prefix)
+      : input_(std::move(inner), std::move(prefix)) {}
+  std::span<const std::byte> next() override {
+    const auto piece = input_.available();
+    input_.consume(piece.size());
+    return piece;
+  }
+  [[nodiscard]] const std::string& origin() const override { return input_.origin(); }
+
+ private:
+  CompressedInput input_;
+};
+
+class ZstdSource final : public ByteSource {
+ public:
+  ZstdSource(std::unique_ptr<ByteSource> inner, std::vector<std::byte> prefix, std::size_t out_bytes)
+      : input_(std::move(inner), std::move(prefix)), context_(ZSTD_createDCtx()), output_(out_bytes) {
+    if (context_ == nullptr) throw std::bad_alloc();
+    ZSTD_DCtx_setParameter(context_, ZSTD_d_windowLogMax, kZstdWindowLogMax);
+  }
+  ~ZstdSource() override { ZSTD_freeDCtx(context_); }
+  ZstdSource(const ZstdSource&) = delete;
+  ZstdSource& operator=(const ZstdSource&) = delete;
+
+  std::span<const std::byte> next() override {
+    ZSTD_outBuffer out{output_.data(), output_.size(), 0};
+    while (out.pos < out.size) {
+      const auto in_piece = input_.available();
+      if (in_piece.empty()) {
+        if (frame_open_) {
+          throw DataError(origin() +
+                              ": zstd data truncated: the stream ends inside a frame at compressed byte " +
+                              std::to_string(input_.offset()),
+                          origin(), input_.offset());
+        }
+        break;
+      }
+      ZSTD_inBuffer in{in_piece.data(), in_piece.size(), 0};
+      const std::size_t rc = ZSTD_decompressStream(context_, &out, &in);
+      if (ZSTD_isError(rc)) {
+        throw DataError(origin() + ": corrupt zstd data near compressed byte " +
+                            std::to_string(input_.offset() + in.pos) + ": " + ZSTD_getErrorName(rc),
+                        origin(), input_.offset() + in.pos);
+      }
+      input_.consume(in.pos);
+      frame_open_ = rc != 0;  // 0: a frame just ended (another may follow)
+    }
+    return {output_.data(), out.pos};
+  }
+  [[nodiscard]] const std::string& origin() const override { return input_.origin(); }
+
+ private:
+  CompressedInput input_;
+  ZSTD_DCtx* context_;
+  std::vector<std::byte> output_;
+  bool frame_open_ = true;
+};
+
+class GzipSource final : public ByteSource {
+ public:
+  GzipSource(std::unique_ptr<ByteSource> inner, std::vector<std::byte> prefix, std::size_t out_bytes)
+      : input_(std::move(inner), std::move(prefix)), output_(out_bytes) {
+    start_member();
+  }
+
+  std::span<const std::byte> next() override {
+    std::size_t produced = 0;
+    while (produced < output_.size()) {
+      auto in_piece = input_.available();
+      if (state_.block_state == ISAL_BLOCK_FINISH) {
+        if (in_piece.empty()) break;  // the stream ended after a complete member
+        if (!starts_with(in_piece.first(std::min<std::size_t>(in_piece.size(), 1)),
+                         std::span(kGzipMagic).first(1))) {
+          throw DataError(origin() +
+                              ": unexpected data after the gzip member that ended at compressed byte " +
+                              std::to_string(input_.offset()) + " (not another gzip member)",
+                          origin(), input_.offset());
+        }
+        start_member();  // concatenated members make one stream
+      }
+      if (in_piece.empty()) {
+        throw DataError(origin() +
+                            ": gzip data truncated: the stream ends inside a member at compressed byte " +
+                            std::to_string(input_.offset()),
+                        origin(), input_.offset());
+      }
+      // ISA-L takes 32-bit lengths.
+      const auto in_length = static_cast<std::uint32_t>(std::min<std::size_t>(in_piece.size(), UINT32_MAX));
+      state_.next_in = const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(in_piece.data()));
+      state_.avail_in = in_length;
+      state_.next_out = reinterpret_cast<std::uint8_t*>(output_.data() + produced);
+      state_.avail_out = static_cast<std::uint32_t>(output_.size() - produced);
+      const int rc = isal_inflate(&state_);
+      const std::size_t used = in_length - state_.avail_in;
+      produced = output_.size() - state_.avail_out;
+      if (rc < 0) {
+        throw DataError(origin() + ": corrupt gzip data near compressed byte " +
+                            std::to_string(input_.offset() + used) + ": " + describe(rc),
+                        origin(), input_.offset() + used);
+      }
+      input_.consume(used);
+    }
+    return {output_.data(), produced};
+  }
+  [[nodiscard]] const std::string& origin() const override { return input_.origin(); }
+
+ private:
+  void start_member() {
+    isal_inflate_init(&state_);
+    state_.crc_flag = ISAL_GZIP;  // parse the header, check CRC32 and ISIZE of the trailer
+  }
+
+  static std::string describe(int rc) {
+    switch (rc) {
+      case ISAL_INVALID_BLOCK:
+        return "invalid deflate block";
+      case ISAL_INVALID_SYMBOL:
+        return "invalid deflate symbol";
+      case ISAL_INVALID_LOOKBACK:
+        return "invalid back-reference distance";
+      case ISAL_INVALID_WRAPPER:
+        return "invalid gzip header";
+      case ISAL_UNSUPPORTED_METHOD:
+        return "compression method is not deflate";
+      case ISAL_INCORRECT_CHECKSUM:
+        return "CRC32 or length in the gzip trailer does not match the data";
+      default:
+        return "igzip error " + std::to_string(rc);
+    }
+  }
+
+  CompressedInput input_;
+  std::vector<std::byte> output_;
+  inflate_state state_{};
+};
+
+}  // namespace
+
+std::unique_ptr<ByteSource> decompressing(std::unique_ptr<ByteSource> inner, CompressionMode mode,
+                                          std::size_t output_chunk_bytes) {
+  // Gather at least 4 bytes (a FIFO may hand them out one at a time) to see the magic.
+  std::vector<std::byte> prefix;
+  while (prefix.size() < 4) {
+    const auto piece = inner->next();
+    if (piece.empty()) break;
+    prefix.insert(prefix.end(), piece.begin(), piece.end());
+  }
+  const bool gzip = starts_with(prefix, kGzipMagic);
+  const bool zstd = starts_with(prefix, kZstdMagic);
+  const std::string& origin = inner->origin();
+  if (mode == CompressionMode::kGzip && !gzip && !prefix.empty()) {
+    throw DataError(origin + ": expected gzip data (1f 8b) at byte 0", origin, 0);
+  }
+  if (mode == CompressionMode::kZstd && !zstd && !prefix.empty()) {
+    throw DataError(origin + ": expected zstd data (28 b5 2f fd) at byte 0", origin, 0);
+  }
+  if (mode != CompressionMode::kNone && gzip) {
+    return std::make_unique<GzipSource>(std::move(inner), std::move(prefix), output_chunk_bytes);
+  }
+  if (mode != CompressionMode::kNone && zstd) {
+    return std::make_unique<ZstdSource>(std::move(inner), std::move(prefix), output_chunk_bytes);
+  }
+  return std::make_unique<PlainSource>(std::move(inner), std::move(prefix));
+}
+
+}  // namespace chanload::io

@@ -1,0 +1,141 @@
+#include <chanload/errors.h>
+#include <gtest/gtest.h>
+#include <zstd.h>
+
+#include <vector>
+
+#include "io/decompress.h"
+#include "io/gzip_writer.h"
+#include "io_test_util.h"
+#include "test_tree.h"
+
+namespace chanload::io {
+namespace {
+
+using chanload::testing::as_bytes;
+using chanload::testing::random_bytes;
+
+// Hands out a string in pieces of a fixed size (a FIFO's reads can be tiny).
+class StringSource final : public ByteSource {
+ public:
+  StringSource(std::string data, std::size_t piece) : data_(std::move(data)), piece_(piece) {}
+  std::span<const std::byte> next() override {
+    const std::size_t n = std::min(piece_, data_.size() - pos_);
+    std::span<const std::byte> out(reinterpret_cast<const std::byte*>(data_.data()) + pos_, n);
+    pos_ += n;
+    return out;
+  }
+  [[nodiscard]] const std::string& origin() const override { return name_; }
+
+ private:
+  std::string data_;
+  std::size_t piece_;
+  std::size_t pos_ = 0;
+  std::string name_ = "input/data/train_0";
+};
+
+std::string decompress(const std::string& data, std::size_t piece = 1000,
+                       CompressionMode mode = CompressionMode::kAuto) {
+  auto source = decompressing(std::make_unique<StringSource>(data, piece), mode, 4096);
+  return chanload::testing::drain(*source);
+}
+
+std::string gzip_members(const std::vector<std::string>& members) {
+  std::string out;
+  GzipWriter writer(
+      [&](std::span<const std::byte> b) { out.append(reinterpret_cast<const char*>(b.data()), b.size()); });
+  for (const auto& m : members) {
+    writer.write(as_bytes(m));
+    writer.finish_member();
+  }
+  return out;
+}
+
+// With a content checksum, as the zstd tool writes by default: corruption in raw literals is caught.
+std::string zstd_frame(const std::string& data) {
+  ZSTD_CCtx* context = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1);
+  std::string out(ZSTD_compressBound(data.size()), '\0');
+  const std::size_t n = ZSTD_compress2(context, out.data(), out.size(), data.data(), data.size());
+  ZSTD_freeCCtx(context);
+  out.resize(n);
+  return out;
+}
+
+TEST(Decompress, PlainBytesPassThroughInAnyPieces) {
+  const std::string data = random_bytes(100000, 3) + "tail";
+  EXPECT_EQ(decompress(data, 1), data);
+  EXPECT_EQ(decompress(data, 7), data);
+  EXPECT_EQ(decompress(""), "");
+  EXPECT_EQ(decompress("ab"), "ab");  // shorter than any magic
+}
+
+TEST(Decompress, ConcatenatedGzipMembersAreOneStream) {
+  const std::string a = random_bytes(50000, 1);
+  const std::string b(70000, 'b');
+  const std::string compressed = gzip_members({a, "", b});
+  EXPECT_EQ(decompress(compressed, 1), a + b);
+  EXPECT_EQ(decompress(compressed, 65536), a + b);
+}
+
+TEST(Decompress, GzipFromTheGzipToolIsRead) {
+  chanload::testing::TestTree tree;
+  const std::string content = random_bytes(30000, 9) + std::string(30000, 'z');
+  tree.write("plain", content);
+  const auto out = chanload::testing::run_command("gzip -c " + (tree.root() / "plain").string() + " " +
+                                                  (tree.root() / "plain").string());
+  ASSERT_EQ(out.status, 0);
+  EXPECT_EQ(decompress(out.output), content + content);
+}
+
+TEST(Decompress, ConcatenatedZstdFramesAreOneStream) {
+  const std::string a = random_bytes(50000, 4);
+  const std::string b(300000, 'q');
+  EXPECT_EQ(decompress(zstd_frame(a) + zstd_frame(b), 3), a + b);
+}
+
+TEST(Decompress, CorruptGzipNamesTheOriginAndCompressedOffset) {
+  std::string compressed = gzip_members({std::string(100000, 'x') + random_bytes(100000, 5)});
+  compressed[compressed.size() / 2] = static_cast<char>(compressed[compressed.size() / 2] ^ 0x5A);
+  try {
+    (void)decompress(compressed);
+    FAIL() << "expected DataError";
+  } catch (const DataError& e) {
+    EXPECT_EQ(e.origin(), "input/data/train_0");
+    EXPECT_NE(std::string(e.what()).find("gzip"), std::string::npos);
+    EXPECT_LE(e.offset(), compressed.size());
+  }
+}
+
+TEST(Decompress, TruncatedGzipAndZstdAreErrors) {
+  const std::string gz = gzip_members({random_bytes(20000, 6)});
+  EXPECT_THROW((void)decompress(gz.substr(0, gz.size() - 5)), DataError);
+  const std::string zs = zstd_frame(random_bytes(20000, 7));
+  try {
+    (void)decompress(zs.substr(0, zs.size() - 10));
+    FAIL() << "expected DataError";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos);
+  }
+}
+
+TEST(Decompress, GarbageAfterAGzipMemberIsAnError) {
+  EXPECT_THROW((void)decompress(gzip_members({"abc"}) + "trailing"), DataError);
+}
+
+TEST(Decompress, CorruptZstdIsAnError) {
+  std::string zs = zstd_frame(random_bytes(20000, 8));
+  zs[zs.size() / 2] = static_cast<char>(zs[zs.size() / 2] ^ 0x33);
+  EXPECT_THROW((void)decompress(zs), DataError);
+}
+
+TEST(Decompress, ForcedModesCheckTheMagic) {
+  EXPECT_THROW((void)decompress("plain text", 100, CompressionMode::kGzip), DataError);
+  EXPECT_THROW((void)decompress("plain text", 100, CompressionMode::kZstd), DataError);
+  const std::string gz = gzip_members({"abc"});
+  EXPECT_EQ(decompress(gz, 100, CompressionMode::kNone), gz);
+  EXPECT_EQ(decompress(gz, 100, CompressionMode::kGzip), "abc");
+}
+
+}  // namespace
+}  // namespace chanload::io

@@ -1,0 +1,132 @@
+#include <chanload/errors.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include "io/file_source.h"
+#include "io/listing.h"
+#include "io_test_util.h"
+#include "test_tree.h"
+
+namespace chanload::io {
+namespace {
+
+using chanload::testing::drain;
+using chanload::testing::random_bytes;
+using chanload::testing::TestTree;
+
+class FileSourceTest : public ::testing::TestWithParam<IoBackend> {
+ protected:
+  FileReadOptions options(std::size_t chunk) const {
+    FileReadOptions o;
+    o.chunk_bytes = chunk;
+    o.backend = GetParam();
+    return o;
+  }
+};
+
+TEST_P(FileSourceTest, ReadsExactBytesOfEverySize) {
+  TestTree tree;
+  for (std::size_t size : {0UL, 1UL, 4095UL, 4096UL, 4097UL, 5UL * 4096 + 17, 40UL * 4096 + 1}) {
+    const std::string content = random_bytes(size, static_cast<unsigned>(size));
+    tree.write("f.bin", content);
+    auto source = open_file_source((tree.root() / "f.bin").string(), options(4096));
+    EXPECT_EQ(drain(*source), content) << size;
+    EXPECT_TRUE(source->next().empty());  // stays ended
+  }
+}
+
+TEST_P(FileSourceTest, ReadsASparseFileBeyondFourGiB) {
+  TestTree tree;
+  const auto path = (tree.root() / "sparse").string();
+  constexpr std::uint64_t kSize = (std::uint64_t{1} << 32) + 3;
+  {
+    std::ofstream out(path, std::ios::binary);
+    out.seekp(static_cast<std::streamoff>(std::uint64_t{1} << 32));
+    out.write("END", 3);
+  }
+  ASSERT_EQ(std::filesystem::file_size(path), kSize);
+  auto source = open_file_source(path, options(std::size_t{8} << 20));
+  std::uint64_t total = 0;
+  std::uint64_t nonzero = 0;
+  std::string tail;
+  const std::vector<std::byte> zeros(std::size_t{8} << 20);
+  while (true) {
+    const auto piece = source->next();
+    if (piece.empty()) break;
+    if (std::memcmp(piece.data(), zeros.data(), piece.size()) != 0) {  // fast path: all zeros
+      for (std::byte b : piece) nonzero += b != std::byte{0};
+    }
+    total += piece.size();
+    if (total == kSize) tail.assign(reinterpret_cast<const char*>(piece.data() + piece.size() - 3), 3);
+  }
+  EXPECT_EQ(total, kSize);
+  EXPECT_EQ(nonzero, 3U);
+  EXPECT_EQ(tail, "END");
+}
+
+TEST_P(FileSourceTest, AMissingFileIsAnErrorNamingIt) {
+  try {
+    (void)open_file_source("/nonexistent/chanload/part-1", options(4096));
+    FAIL();
+  } catch (const IoError& e) {
+    EXPECT_EQ(e.origin(), "/nonexistent/chanload/part-1");
+    EXPECT_NE(std::string(e.what()).find("cannot open: No such file or directory"), std::string::npos);
+  }
+}
+
+TEST_P(FileSourceTest, AFileThatShrinksWhileReadIsAnError) {
+  TestTree tree;
+  const auto path = (tree.root() / "f.bin").string();
+  tree.write("f.bin", random_bytes(64 * 4096, 1));
+  auto source = open_file_source(path, options(4096));
+  (void)source->next();
+  std::filesystem::resize_file(path, 10 * 4096 + 5);
+  EXPECT_THROW((void)drain(*source), IoError);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, FileSourceTest, ::testing::Values(IoBackend::kIoUring, IoBackend::kPread),
+                         [](const auto& param_info) {
+                           return std::string(param_info.param == IoBackend::kIoUring ? "IoUring" : "Pread");
+                         });
+
+TEST(IoBackend, EnvironmentVariableForcesPread) {
+  ::setenv("CHANLOAD_IO_BACKEND", "pread", 1);
+  EXPECT_EQ(resolve_backend(IoBackend::kAuto), IoBackend::kPread);
+  ::unsetenv("CHANLOAD_IO_BACKEND");
+  EXPECT_EQ(resolve_backend(IoBackend::kPread), IoBackend::kPread);
+}
+
+TEST(Listing, NaturalOrderRecursiveWithoutHiddenFiles) {
+  TestTree tree;
+  for (const char* name :
+       {"part-10", "part-2", "part-1", ".hidden", "sub/part-3", ".cache/x", "a/b/c", "part-02"}) {
+    tree.write(std::string("data/") + name, "x");
+  }
+  const auto files = list_channel_files((tree.root() / "data").string());
+  std::vector<std::string> relative;
+  for (const auto& f : files) relative.push_back(f.substr((tree.root() / "data").string().size() + 1));
+  EXPECT_EQ(relative,
+            (std::vector<std::string>{"a/b/c", "part-1", "part-2", "part-02", "part-10", "sub/part-3"}));
+}
+
+TEST(Listing, AMissingFolderIsAnEmptyChannel) {
+  EXPECT_TRUE(list_channel_files("/nonexistent/chanload/channel").empty());
+}
+
+TEST(Listing, NaturalLessIsAStrictOrder) {
+  EXPECT_TRUE(natural_less("part-2", "part-10"));
+  EXPECT_FALSE(natural_less("part-10", "part-2"));
+  EXPECT_TRUE(natural_less("a1b2", "a1b10"));
+  EXPECT_TRUE(natural_less("x", "x1"));
+  EXPECT_FALSE(natural_less("x1", "x1"));
+  EXPECT_TRUE(natural_less("2", "02"));
+  EXPECT_FALSE(natural_less("02", "2"));
+  EXPECT_TRUE(natural_less("file99999999999999999999", "file100000000000000000000"));
+}
+
+}  // namespace
+}  // namespace chanload::io
