@@ -47,11 +47,7 @@ test-asan test-tsan: test-%: deps
 	ctest --preset $* -j $(JOBS)
 
 demo: build
-	scripts/make-demo-job $(DEMO_ROOT)
-	@echo "== chanload env --root $(DEMO_ROOT) --format env"
-	build/release/chanload env --root $(DEMO_ROOT) --format env
-	@echo "== chanload env --root $(DEMO_ROOT) --format args"
-	build/release/chanload env --root $(DEMO_ROOT) --format args
+	scripts/demo $(DEMO_ROOT)
 
 lint: build
 	scripts/lint
