@@ -1,0 +1,251 @@
+// Framing over real channel files, at chunk sizes from 1 byte up, so records split everywhere.
+#include <chanload/errors.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "format/crc32c.h"
+#include "format/record_reader.h"
+#include "io/channel_source.h"
+#include "io_test_util.h"
+#include "test_tree.h"
+
+namespace chanload::format {
+namespace {
+
+using chanload::testing::random_bytes;
+using chanload::testing::TestTree;
+using ::testing::HasSubstr;
+
+struct Framed {
+  std::vector<std::string> payloads;
+  std::vector<std::uint64_t> lines;
+  std::vector<std::uint64_t> offsets;
+  RecordReaderStats stats;
+};
+
+class Channel {
+ public:
+  Channel() { tree_.write_config("inputdataconfig.json", R"({"train": {"TrainingInputMode": "File"}})"); }
+  void file(const std::string& name, const std::string& content) {
+    tree_.write("input/data/train/" + name, content);
+  }
+  [[nodiscard]] std::string path(const std::string& name) const {
+    return (tree_.root() / "input/data/train" / name).string();
+  }
+
+  Framed read(RecordFormat format, std::size_t chunk_bytes, FramerOptions options = {}) const {
+    EnvironmentOptions env;
+    env.root = tree_.root();
+    env.probe_devices = false;
+    io::ChannelReadOptions read;
+    read.chunk_bytes = chunk_bytes;
+    io::ChannelSource source(Environment::load(env), "train", read);
+    RecordReader reader(source, format, options);
+    Framed out;
+    while (auto record = reader.next()) {
+      out.payloads.emplace_back(reinterpret_cast<const char*>(record->payload.data()),
+                                record->payload.size());
+      out.lines.push_back(record->place.line);
+      out.offsets.push_back(record->place.offset);
+    }
+    out.stats = reader.stats();
+    return out;
+  }
+
+ private:
+  TestTree tree_;
+};
+
+constexpr std::size_t kChunkSizes[] = {1, 2, 3, 5, 7, 64, 1 << 20};
+
+TEST(LineFramer, SplitsOnNewlinesAtEveryChunkSize) {
+  Channel channel;
+  channel.file("a.txt", "alpha\nbeta\r\n\nlast without newline");
+  for (std::size_t chunk : kChunkSizes) {
+    const Framed framed = channel.read(RecordFormat::kLines, chunk);
+    EXPECT_THAT(framed.payloads, ::testing::ElementsAre("alpha", "beta", "", "last without newline"))
+        << chunk;
+    EXPECT_THAT(framed.lines, ::testing::ElementsAre(1, 2, 3, 4));
+    EXPECT_THAT(framed.offsets, ::testing::ElementsAre(0, 6, 12, 13));
+  }
+}
+
+TEST(LineFramer, RecordsNeverSpanFiles) {
+  Channel channel;
+  channel.file("part-1", "a\nb");
+  channel.file("part-2", "c\n");
+  for (std::size_t chunk : kChunkSizes) {
+    const Framed framed = channel.read(RecordFormat::kLines, chunk);
+    EXPECT_THAT(framed.payloads, ::testing::ElementsAre("a", "b", "c")) << chunk;
+    EXPECT_THAT(framed.lines, ::testing::ElementsAre(1, 2, 1));
+  }
+}
+
+TEST(LineFramer, RecordsInsideAChunkAreLentNotCopied) {
+  Channel channel;
+  std::string text;
+  for (int i = 0; i < 1000; ++i) text += "row " + std::to_string(i) + "\n";
+  channel.file("a.txt", text);
+  const Framed framed = channel.read(RecordFormat::kLines, 1 << 20);
+  EXPECT_EQ(framed.payloads.size(), 1000U);
+  EXPECT_EQ(framed.stats.gathered_records, 0U);
+}
+
+TEST(CsvRowFramer, NewlinesInsideQuotesAreData) {
+  Channel channel;
+  channel.file("a.csv", "1,\"two\nlines\",3\n\"q\"\"uote\",5\r\n\"x,\ny\"\nlast,row");
+  for (std::size_t chunk : kChunkSizes) {
+    const Framed framed = channel.read(RecordFormat::kCsv, chunk);
+    EXPECT_THAT(framed.payloads,
+                ::testing::ElementsAre("1,\"two\nlines\",3", "\"q\"\"uote\",5", "\"x,\ny\"", "last,row"))
+        << chunk;
+    EXPECT_THAT(framed.lines, ::testing::ElementsAre(1, 3, 4, 6));
+  }
+}
+
+TEST(CsvRowFramer, AnUnclosedQuoteAtTheEndIsAnErrorNamingFileAndLine) {
+  Channel channel;
+  channel.file("a.csv", "1,2\n3,\"open\n4,5\n");
+  try {
+    (void)channel.read(RecordFormat::kCsv, 3);
+    FAIL() << "expected DataError";
+  } catch (const DataError& e) {
+    EXPECT_EQ(e.origin(), channel.path("a.csv"));
+    EXPECT_THAT(e.what(),
+                HasSubstr("a.csv: record at byte offset 4 (line 2): the stream ends inside a quoted field"));
+  }
+}
+
+// ---- RecordIO ------------------------------------------------------------------------------------
+
+std::string u32(std::uint32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); }
+std::string u64(std::uint64_t v) { return std::string(reinterpret_cast<const char*>(&v), 8); }
+
+std::string recordio_part(std::uint32_t cflag, const std::string& payload) {
+  std::string out =
+      u32(0xCED7230AU) + u32((cflag << 29U) | static_cast<std::uint32_t>(payload.size())) + payload;
+  out.append((4 - payload.size() % 4) % 4, '\0');
+  return out;
+}
+
+TEST(RecordIOFramer, ReadsWholeAndSplitRecordsWithPadding) {
+  Channel channel;
+  const std::string big = random_bytes(1001, 5);
+  channel.file("a.rec", recordio_part(0, "abc") + recordio_part(0, "") + recordio_part(1, "he") +
+                            recordio_part(2, "ll") + recordio_part(3, "o!") + recordio_part(0, big));
+  for (std::size_t chunk : kChunkSizes) {
+    const Framed framed = channel.read(RecordFormat::kRecordIO, chunk);
+    EXPECT_THAT(framed.payloads, ::testing::ElementsAre("abc", "", "hello!", big)) << chunk;
+    EXPECT_THAT(framed.offsets, ::testing::ElementsAre(0, 12, 20, 56));
+    EXPECT_THAT(framed.lines, ::testing::ElementsAre(0, 0, 0, 0));
+  }
+}
+
+TEST(RecordIOFramer, DmlcJoinReinsertsTheMagic) {
+  Channel channel;
+  channel.file("a.rec", recordio_part(1, "ab") + recordio_part(3, "cd"));
+  FramerOptions options;
+  options.recordio_join = RecordIOJoin::kDmlc;
+  EXPECT_THAT(channel.read(RecordFormat::kRecordIO, 3, options).payloads,
+              ::testing::ElementsAre("ab" + u32(0xCED7230AU) + "cd"));
+}
+
+TEST(RecordIOFramer, BadMagicNamesTheOffset) {
+  Channel channel;
+  channel.file("a.rec", recordio_part(0, "abcd") + "JUNKJUNK" + recordio_part(0, "x"));
+  try {
+    (void)channel.read(RecordFormat::kRecordIO, 5);
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_EQ(e.offset(), 12U);
+    EXPECT_THAT(e.what(), HasSubstr("a.rec: record at byte offset 12: bad RecordIO magic 0x4B4E554A"));
+  }
+}
+
+TEST(RecordIOFramer, ACutRecordIsAnErrorNotDropped) {
+  Channel channel;
+  channel.file("a.rec", recordio_part(0, "whole") + recordio_part(0, "cut off here").substr(0, 13));
+  EXPECT_THROW((void)channel.read(RecordFormat::kRecordIO, 4), DataError);
+  Channel split;
+  split.file("b.rec", recordio_part(1, "start") + recordio_part(2, "middle"));  // no end part
+  EXPECT_THROW((void)split.read(RecordFormat::kRecordIO, 1 << 20), DataError);
+}
+
+TEST(RecordIOFramer, ALengthFieldCannotMakeItAllocate) {
+  Channel channel;
+  channel.file("a.rec", u32(0xCED7230AU) + u32(0x1FFFFFFFU) + std::string(100, 'x'));
+  FramerOptions options;
+  options.max_record_bytes = 1024;
+  try {
+    (void)channel.read(RecordFormat::kRecordIO, 7, options);
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("exceeds max_record_bytes (1024)"));
+  }
+}
+
+TEST(RecordIOFramer, AContinuationWithoutAStartIsAnError) {
+  Channel channel;
+  channel.file("a.rec", recordio_part(2, "middle"));
+  EXPECT_THROW((void)channel.read(RecordFormat::kRecordIO, 64), DataError);
+}
+
+// ---- TFRecord ------------------------------------------------------------------------------------
+
+std::string tfrecord(const std::string& data) {
+  const std::string length = u64(data.size());
+  return length + u32(mask_crc(crc32c(length.data(), 8))) + data +
+         u32(mask_crc(crc32c(data.data(), data.size())));
+}
+
+TEST(Crc32c, MatchesTheStandardCheckValueOnBothPaths) {
+  EXPECT_EQ(crc32c("123456789", 9), 0xE3069283U);
+  EXPECT_EQ(crc32c_portable("123456789", 9), 0xE3069283U);
+  const std::string data = random_bytes(100003, 9);
+  EXPECT_EQ(crc32c(data.data(), data.size()), crc32c_portable(data.data(), data.size()));
+  // Incremental use gives the same as one pass.
+  EXPECT_EQ(crc32c(data.data() + 5, data.size() - 5, crc32c(data.data(), 5)),
+            crc32c(data.data(), data.size()));
+}
+
+TEST(TFRecordFramer, ReadsRecordsAndChecksBothCrcs) {
+  Channel channel;
+  const std::string big = random_bytes(5000, 2);
+  channel.file("a.tfrecord", tfrecord("first") + tfrecord("") + tfrecord(big));
+  for (std::size_t chunk : kChunkSizes) {
+    EXPECT_THAT(channel.read(RecordFormat::kTFRecord, chunk).payloads,
+                ::testing::ElementsAre("first", "", big))
+        << chunk;
+  }
+}
+
+TEST(TFRecordFramer, CorruptLengthOrDataIsAnError) {
+  Channel header;
+  std::string bad = tfrecord("payload");
+  bad[2] = 'X';  // the length no longer matches its CRC
+  header.file("a.tfrecord", bad);
+  try {
+    (void)header.read(RecordFormat::kTFRecord, 5);
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("TFRecord length CRC mismatch"));
+  }
+  Channel data;
+  std::string flipped = tfrecord("payload");
+  flipped[14] = 'X';
+  data.file("b.tfrecord", tfrecord("ok") + flipped);
+  try {
+    (void)data.read(RecordFormat::kTFRecord, 64);
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("b.tfrecord: record at byte offset 18: TFRecord data CRC mismatch"));
+  }
+  Channel cut;
+  cut.file("c.tfrecord", tfrecord("whole") + tfrecord("cut").substr(0, 14));
+  EXPECT_THROW((void)cut.read(RecordFormat::kTFRecord, 3), DataError);
+}
+
+}  // namespace
+}  // namespace chanload::format
