@@ -1,0 +1,164 @@
+#include "format/csv_decoder.h"
+
+#include <chanload/errors.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <iostream>
+#include <limits>
+
+namespace chanload::format {
+namespace {
+
+constexpr std::uint64_t kMaxWarnings = 20;
+
+bool is_space(char c) { return c == ' ' || c == '\t'; }
+
+// from_chars for float, plus what it leaves to the caller: a leading '+' ("+1.5"), and the result
+// for out-of-range text (overflow to +-inf, underflow to 0, as strtof and Python do).
+const char* parse_float(const char* first, const char* last, float& value) {
+  const char* start = first;
+  if (first < last && *first == '+' && first + 1 < last && first[1] != '-' && first[1] != '+') ++first;
+  auto [ptr, ec] = std::from_chars(first, last, value);
+  if (ec == std::errc::result_out_of_range) {
+    const std::string copy(first, ptr);
+    value = std::strtof(copy.c_str(), nullptr);
+    return ptr;
+  }
+  if (ec != std::errc()) return start;
+  return ptr;
+}
+
+std::string printable(const char* first, const char* last) {
+  std::string text(first, static_cast<std::size_t>(std::min<std::ptrdiff_t>(last - first, 40)));
+  if (last - first > 40) text += "...";
+  return "\"" + text + "\"";
+}
+
+}  // namespace
+
+CsvDecoder::CsvDecoder(CsvDecodeOptions options) : options_(options) {}
+
+std::string CsvDecoder::parse(std::span<const std::byte> row, std::vector<float>& values,
+                              std::size_t expected) {
+  const char* p = reinterpret_cast<const char*>(row.data());
+  const char* end = p + row.size();
+  const char delimiter = options_.delimiter;
+  std::size_t field = 0;
+  while (true) {
+    // One field: [spaces] (number | "quoted number" | nothing) [spaces], then a delimiter or the end.
+    while (p < end && is_space(*p)) ++p;
+    float value = 0.0F;
+    const char* field_start = p;
+    if (p < end && *p == options_.quote) {
+      const char* close =
+          static_cast<const char*>(std::memchr(p + 1, options_.quote, static_cast<std::size_t>(end - p - 1)));
+      if (close == nullptr) return "field " + std::to_string(field + 1) + ": unclosed quote";
+      const char* q = p + 1;
+      while (q < close && is_space(*q)) ++q;
+      const char* number_end = parse_float(q, close, value);
+      while (number_end < close && is_space(*number_end)) ++number_end;
+      if (number_end != close || q == close) {
+        return "field " + std::to_string(field + 1) + ": " + printable(p, close + 1) + " is not a number";
+      }
+      p = close + 1;
+    } else if (p == end || *p == delimiter) {
+      if (!options_.empty_is_nan) return "field " + std::to_string(field + 1) + " is empty";
+      value = std::numeric_limits<float>::quiet_NaN();
+    } else {
+      const char* number_end = parse_float(p, end, value);
+      if (number_end == p) {
+        const char* stop =
+            static_cast<const char*>(std::memchr(p, delimiter, static_cast<std::size_t>(end - p)));
+        return "field " + std::to_string(field + 1) + ": " + printable(p, stop == nullptr ? end : stop) +
+               " is not a number";
+      }
+      p = number_end;
+    }
+    while (p < end && is_space(*p)) ++p;
+    if (p < end && *p != delimiter) {
+      const char* stop =
+          static_cast<const char*>(std::memchr(p, delimiter, static_cast<std::size_t>(end - p)));
+      return "field " + std::to_string(field + 1) + ": " +
+             printable(field_start, stop == nullptr ? end : stop) + " is not a number";
+    }
+    if (expected != 0 && field >= expected) {
+      std::size_t found = field + 1;
+      for (const char* q = p; q < end; ++q)
+        found += *q == delimiter ? 1 : 0;  // count the rest for the message
+      return "expected " + std::to_string(expected) + " fields, found " + std::to_string(found);
+    }
+    values[field] = value;
+    ++field;
+    if (p == end) break;
+    ++p;  // the delimiter
+    if (expected == 0 && field == values.size()) values.resize(values.size() * 2 + 8);
+  }
+  if (expected != 0 && field != expected) {
+    return "expected " + std::to_string(expected) + " fields, found " + std::to_string(field);
+  }
+  if (expected == 0) values.resize(field);
+  return {};
+}
+
+CsvDecoder::Outcome CsvDecoder::reject(const RecordPlace& place, const std::string& why) {
+  const std::string origin = place.origin != nullptr ? *place.origin : std::string("?");
+  const std::string message = origin + " line " + std::to_string(place.line) + ": " + why;
+  if (options_.bad_records == BadRecordPolicy::kError) throw DataError(message, origin, place.offset);
+  ++bad_records_;
+  if (options_.bad_records == BadRecordPolicy::kWarn && warnings_printed_ < kMaxWarnings) {
+    ++warnings_printed_;
+    std::cerr << "chanload: skipped bad record: " << message
+              << (warnings_printed_ == kMaxWarnings ? " (further warnings suppressed; see the stats)" : "")
+              << '\n';
+  }
+  return Outcome::kBad;
+}
+
+CsvDecoder::Outcome CsvDecoder::decode(std::span<const std::byte> row, const RecordPlace& place,
+                                       DecodedRows& out) {
+  const bool stream_start = place.offset == 0;
+  if (stream_start && row.size() >= 3 && std::memcmp(row.data(), "\xEF\xBB\xBF", 3) == 0)
+    row = row.subspan(3);
+  if (stream_start && options_.header) return Outcome::kSkipped;
+  bool blank = true;
+  for (std::byte b : row) {
+    if (!is_space(static_cast<char>(b)) && b != std::byte{'\r'}) {
+      blank = false;
+      break;
+    }
+  }
+  if (blank) return Outcome::kSkipped;
+
+  if (columns_ == 0) {
+    first_row_.assign(8, 0.0F);
+    if (std::string why = parse(row, first_row_, 0); !why.empty()) return reject(place, why);
+    if (first_row_.size() < options_.label_size) {
+      return reject(place, "expected at least " + std::to_string(options_.label_size) +
+                               " fields (label_size), found " + std::to_string(first_row_.size()));
+    }
+    columns_ = first_row_.size();
+    out.label_size = options_.label_size;
+    out.columns = columns_ - options_.label_size;
+    out.labels.insert(out.labels.end(), first_row_.begin(),
+                      first_row_.begin() + static_cast<std::ptrdiff_t>(options_.label_size));
+    out.features.insert(out.features.end(),
+                        first_row_.begin() + static_cast<std::ptrdiff_t>(options_.label_size),
+                        first_row_.end());
+    ++out.rows;
+    return Outcome::kDecoded;
+  }
+  // Parse into the row's final place: one pass, no copy. A bad row's partial values are dropped.
+  const std::size_t label_size = options_.label_size;
+  first_row_.resize(columns_);
+  if (std::string why = parse(row, first_row_, columns_); !why.empty()) return reject(place, why);
+  out.labels.insert(out.labels.end(), first_row_.begin(),
+                    first_row_.begin() + static_cast<std::ptrdiff_t>(label_size));
+  out.features.insert(out.features.end(), first_row_.begin() + static_cast<std::ptrdiff_t>(label_size),
+                      first_row_.end());
+  ++out.rows;
+  return Outcome::kDecoded;
+}
+
+}  // namespace chanload::format

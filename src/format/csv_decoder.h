@@ -1,0 +1,57 @@
+// CSV rows to float32, as SageMaker's built-in algorithms read them: label columns first
+// (label_size of them), features after, no header unless asked. Values are exactly
+// std::from_chars of each field (correctly rounded).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "format/decoded_rows.h"
+#include "format/framer.h"
+
+namespace chanload::format {
+
+enum class BadRecordPolicy {
+  kError,  // the first bad record is a DataError
+  kSkip,   // bad records are skipped and counted
+  kWarn,   // skipped, counted, and reported on stderr (the first few)
+};
+
+struct CsvDecodeOptions {
+  std::size_t label_size = 0;
+  char delimiter = ',';
+  char quote = '"';
+  bool header = false;       // the first row of each file (or FIFO) is a header: skipped
+  bool empty_is_nan = true;  // an empty field is NaN; false: a bad record
+  BadRecordPolicy bad_records = BadRecordPolicy::kError;
+};
+
+class CsvDecoder {
+ public:
+  explicit CsvDecoder(CsvDecodeOptions options);
+
+  enum class Outcome { kDecoded, kSkipped, kBad };
+  // Decodes one row (a CSV record's payload) and appends it to out. Blank rows and headers are
+  // kSkipped; a bad row is a DataError naming the file and line (kError) or kBad (skip, warn). The
+  // first data row fixes the column count; later rows must have as many fields.
+  Outcome decode(std::span<const std::byte> row, const RecordPlace& place, DecodedRows& out);
+
+  [[nodiscard]] std::size_t column_count() const { return columns_; }  // 0 until the first row
+  [[nodiscard]] std::uint64_t bad_records() const { return bad_records_; }
+
+ private:
+  // Parses fields into values; returns an empty string or what is wrong.
+  std::string parse(std::span<const std::byte> row, std::vector<float>& values, std::size_t expected);
+  Outcome reject(const RecordPlace& place, const std::string& why);
+
+  CsvDecodeOptions options_;
+  std::size_t columns_ = 0;
+  std::vector<float> first_row_;
+  std::uint64_t bad_records_ = 0;
+  std::uint64_t warnings_printed_ = 0;
+};
+
+}  // namespace chanload::format

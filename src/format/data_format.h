@@ -1,0 +1,28 @@
+// Which record format a channel carries: named by the user, or read off its ContentType and
+// RecordWrapperType.
+#pragma once
+
+#include <chanload/environment.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace chanload::format {
+
+enum class DataFormat { kCsv, kRecordIOProtobuf, kRecordIO, kTFRecord, kLines };
+
+std::string_view to_string(DataFormat format);
+// "csv", "recordio-protobuf", "recordio", "tfrecord", "lines"; nullopt for anything else.
+std::optional<DataFormat> parse_data_format(std::string_view name);
+
+// requested when given; else from the channel: text/csv -> csv, application/x-recordio-protobuf ->
+// recordio-protobuf, application/x-recordio or RecordWrapperType=RecordIO -> recordio,
+// application/x-tfrecord -> tfrecord, text/plain and application/jsonlines -> lines. Throws
+// ConfigError naming the channel and its ContentType when neither decides.
+DataFormat resolve_data_format(const ChannelConfig& channel, std::optional<DataFormat> requested);
+
+// label_size from the content type's parameter (text/csv;label_size=1), else nullopt.
+std::optional<std::size_t> label_size_from(const ChannelConfig& channel);
+
+}  // namespace chanload::format

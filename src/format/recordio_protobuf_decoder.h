@@ -1,0 +1,50 @@
+// RecordIO-protobuf (application/x-recordio-protobuf): each RecordIO payload is one proto2
+// aialgs.data.Record. The schema is fixed and small, so the wire format is read directly, with no
+// protobuf runtime: features and label maps under the key "values", each a Float32, Float64 or
+// Int32 tensor, dense (values) or sparse (values, keys and shape). Fields in any order, packed or
+// not; unknown fields are skipped. Values become float32.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "format/decoded_rows.h"
+#include "format/framer.h"
+
+namespace chanload::format {
+
+struct RecordIOProtobufOptions {
+  bool densify = false;  // sparse rows written as dense rows (zeros filled in) of the shape's width
+};
+
+class RecordIOProtobufDecoder {
+ public:
+  explicit RecordIOProtobufDecoder(RecordIOProtobufOptions options = {});
+
+  // Decodes one Record and appends its row to out. The first record decides dense or sparse, the
+  // label count and the width; a record that disagrees is a DataError naming the file and offset.
+  void decode(std::span<const std::byte> payload, const RecordPlace& place, DecodedRows& out);
+
+ private:
+  struct Tensor {
+    enum class Type { kNone, kFloat32, kFloat64, kInt32 } type = Type::kNone;
+    std::vector<float> values;
+    std::vector<std::uint64_t> keys;
+    std::vector<std::uint64_t> shape;
+    void clear() {
+      type = Type::kNone;
+      values.clear();
+      keys.clear();
+      shape.clear();
+    }
+  };
+
+  RecordIOProtobufOptions options_;
+  Tensor features_;
+  Tensor label_;
+  bool decided_ = false;
+  bool sparse_ = false;
+};
+
+}  // namespace chanload::format

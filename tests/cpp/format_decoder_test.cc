@@ -1,0 +1,260 @@
+// CSV and RecordIO-protobuf decoding: values, layout, and bad input.
+#include <chanload/errors.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "format/csv_decoder.h"
+#include "format/recordio_protobuf_decoder.h"
+
+namespace chanload::format {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+const std::string kOrigin = "/opt/ml/input/data/train/a.csv";
+
+std::span<const std::byte> bytes(const std::string& s) {
+  return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
+}
+
+DecodedRows decode_csv(const std::vector<std::string>& rows, CsvDecodeOptions options = {}) {
+  CsvDecoder decoder(options);
+  DecodedRows out;
+  std::uint64_t offset = 0;
+  std::uint64_t line = 1;
+  for (const auto& row : rows) {
+    decoder.decode(bytes(row), RecordPlace{&kOrigin, offset, line}, out);
+    offset += row.size() + 1;
+    ++line;
+  }
+  return out;
+}
+
+TEST(CsvDecoder, LabelColumnsFirstThenFeatures) {
+  CsvDecodeOptions options;
+  options.label_size = 1;
+  const DecodedRows out = decode_csv({"1,0.5,0.25", "0,1.5,2"}, options);
+  EXPECT_EQ(out.rows, 2U);
+  EXPECT_EQ(out.columns, 2U);
+  EXPECT_EQ(out.label_size, 1U);
+  EXPECT_THAT(out.labels, ElementsAre(1.0F, 0.0F));
+  EXPECT_THAT(out.features, ElementsAre(0.5F, 0.25F, 1.5F, 2.0F));
+}
+
+TEST(CsvDecoder, AcceptsWhatAnExperiencedUserWouldExpect) {
+  const DecodedRows out = decode_csv({"\xEF\xBB\xBF 1 ,\"2.5\", +3,\" 4 \"", "", "  \r", "-0,1e3,5E-1,7"});
+  EXPECT_EQ(out.rows, 2U);
+  EXPECT_THAT(out.features, ElementsAre(1.0F, 2.5F, 3.0F, 4.0F, -0.0F, 1000.0F, 0.5F, 7.0F));
+  EXPECT_TRUE(std::signbit(out.features[4]));
+}
+
+TEST(CsvDecoder, NanAndInfinityInAnyCaseAndEmptyFieldsAsNan) {
+  const DecodedRows out = decode_csv({"nan,NaN,inf,-INF,Infinity,-infinity,"});
+  ASSERT_EQ(out.features.size(), 7U);
+  EXPECT_TRUE(std::isnan(out.features[0]) && std::isnan(out.features[1]));
+  EXPECT_EQ(out.features[2], INFINITY);
+  EXPECT_EQ(out.features[3], -INFINITY);
+  EXPECT_EQ(out.features[4], INFINITY);
+  EXPECT_EQ(out.features[5], -INFINITY);
+  EXPECT_TRUE(std::isnan(out.features[6]));
+}
+
+TEST(CsvDecoder, ValuesEqualFromCharsOnRandomFields) {
+  std::mt19937 rng(42);
+  std::uniform_real_distribution<double> value(-1e6, 1e6);
+  std::vector<std::string> rows;
+  std::vector<float> expected;
+  for (int r = 0; r < 200; ++r) {
+    std::string row;
+    for (int c = 0; c < 33; ++c) {
+      char text[64];
+      const int precision = 1 + static_cast<int>(rng() % 17);
+      std::snprintf(text, sizeof text, (rng() % 2) != 0 ? "%.*g" : "%.*e", precision,
+                    value(rng) * std::pow(10.0, static_cast<int>(rng() % 60) - 30));
+      float parsed = 0;
+      std::from_chars(text, text + std::strlen(text), parsed);
+      expected.push_back(parsed);
+      row += (c == 0 ? "" : ",") + std::string(text);
+    }
+    rows.push_back(row);
+  }
+  const DecodedRows out = decode_csv(rows);
+  ASSERT_EQ(out.features.size(), expected.size());
+  EXPECT_EQ(std::memcmp(out.features.data(), expected.data(), expected.size() * 4), 0);
+}
+
+TEST(CsvDecoder, OutOfRangeValuesRoundLikeStrtof) {
+  const DecodedRows out = decode_csv({"1e40,-1e40,1e-50"});
+  EXPECT_THAT(out.features, ElementsAre(INFINITY, -INFINITY, 0.0F));
+}
+
+TEST(CsvDecoder, AFieldCountMismatchNamesFileAndLine) {
+  try {
+    (void)decode_csv({"1,2,3", "4,5"});
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_STREQ(e.what(), "/opt/ml/input/data/train/a.csv line 2: expected 3 fields, found 2");
+    EXPECT_EQ(e.origin(), kOrigin);
+  }
+  EXPECT_THROW((void)decode_csv({"1,2", "4,5,6"}), DataError);
+}
+
+TEST(CsvDecoder, ANonNumberNamesTheField) {
+  try {
+    (void)decode_csv({"1,2,3", "4,abc,6"});
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("a.csv line 2: field 2: \"abc\" is not a number"));
+  }
+  EXPECT_THROW((void)decode_csv({"1.5x,2"}), DataError);
+  EXPECT_THROW((void)decode_csv({"\"1\"x,2"}), DataError);
+  EXPECT_THROW((void)decode_csv({"\"unclosed,2"}), DataError);
+}
+
+TEST(CsvDecoder, SkipPolicyCountsAndKeepsGoodRows) {
+  CsvDecodeOptions options;
+  options.bad_records = BadRecordPolicy::kSkip;
+  CsvDecoder decoder(options);
+  DecodedRows out;
+  std::uint64_t line = 1;
+  for (const std::string row : {"1,2", "x,y", "3", "4,5"})
+    decoder.decode(bytes(row), {&kOrigin, line, line++}, out);
+  EXPECT_EQ(out.rows, 2U);
+  EXPECT_EQ(decoder.bad_records(), 2U);
+  EXPECT_THAT(out.features, ElementsAre(1, 2, 4, 5));
+}
+
+TEST(CsvDecoder, HeaderEmptyFieldAndDelimiterOptions) {
+  CsvDecodeOptions options;
+  options.header = true;
+  options.delimiter = ';';
+  const DecodedRows out = decode_csv({"a;b", "1;2"}, options);  // the first decode is at offset 0
+  EXPECT_THAT(out.features, ElementsAre(1, 2));
+  CsvDecodeOptions strict;
+  strict.empty_is_nan = false;
+  EXPECT_THROW((void)decode_csv({"1,,3"}, strict), DataError);
+}
+
+TEST(CsvDecoder, LabelSizeLargerThanTheRowIsRefused) {
+  CsvDecodeOptions options;
+  options.label_size = 3;
+  EXPECT_THROW((void)decode_csv({"1,2"}, options), DataError);
+}
+
+// ---- RecordIO-protobuf: messages built by hand with the SDK's field numbers --------------------
+
+std::string varint(std::uint64_t v) {
+  std::string out;
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+  return out;
+}
+std::string field(std::uint32_t number, std::uint32_t wire, const std::string& body) {
+  return varint((number << 3) | wire) + (wire == 2 ? varint(body.size()) : "") + body;
+}
+std::string packed_floats(const std::vector<float>& v) {
+  return std::string(reinterpret_cast<const char*>(v.data()), v.size() * 4);
+}
+std::string packed_varints(const std::vector<std::uint64_t>& v) {
+  std::string out;
+  for (auto x : v) out += varint(x);
+  return out;
+}
+// features/label map entry {key "values", value {tensor_field: tensor}}
+std::string entry(std::uint32_t map_field, std::uint32_t tensor_field, const std::string& tensor) {
+  return field(map_field, 2, field(1, 2, "values") + field(2, 2, field(tensor_field, 2, tensor)));
+}
+
+RecordPlace place() { return RecordPlace{&kOrigin, 96, 0}; }
+
+TEST(RecordIOProtobuf, DenseFloat32WithLabel) {
+  RecordIOProtobufDecoder decoder;
+  DecodedRows out;
+  const std::string record = entry(1, 2, field(1, 2, packed_floats({1.5F, -2.0F, 3.25F}))) +
+                             entry(2, 2, field(1, 2, packed_floats({7.0F})));
+  decoder.decode(bytes(record), place(), out);
+  decoder.decode(bytes(record), place(), out);
+  EXPECT_EQ(out.rows, 2U);
+  EXPECT_EQ(out.columns, 3U);
+  EXPECT_FALSE(out.sparse);
+  EXPECT_THAT(out.features, ElementsAre(1.5F, -2.0F, 3.25F, 1.5F, -2.0F, 3.25F));
+  EXPECT_THAT(out.labels, ElementsAre(7.0F, 7.0F));
+}
+
+TEST(RecordIOProtobuf, UnpackedFloat64AndInt32InAnyOrderWithUnknownFields) {
+  RecordIOProtobufDecoder decoder;
+  DecodedRows out;
+  double a = 0.5;
+  double b = -4.0;
+  const std::string tensor64 = field(1, 1, std::string(reinterpret_cast<const char*>(&a), 8)) +
+                               field(9, 0, varint(5)) +
+                               field(1, 1, std::string(reinterpret_cast<const char*>(&b), 8));
+  const std::string label32 = field(1, 0, varint(static_cast<std::uint64_t>(static_cast<std::int64_t>(-3))));
+  const std::string record =
+      field(3, 2, "uid-1") + entry(2, 7, label32) + field(15, 0, varint(1)) + entry(1, 3, tensor64);
+  decoder.decode(bytes(record), place(), out);
+  EXPECT_THAT(out.features, ElementsAre(0.5F, -4.0F));
+  EXPECT_THAT(out.labels, ElementsAre(-3.0F));
+}
+
+TEST(RecordIOProtobuf, SparseRowsAsCsrOrDensified) {
+  const std::string record =
+      entry(1, 2,
+            field(1, 2, packed_floats({1.0F, 2.0F})) + field(2, 2, packed_varints({1, 4})) +
+                field(3, 2, packed_varints({6})));
+  RecordIOProtobufDecoder csr;
+  DecodedRows out;
+  csr.decode(bytes(record), place(), out);
+  csr.decode(bytes(record), place(), out);
+  EXPECT_TRUE(out.sparse);
+  EXPECT_EQ(out.columns, 6U);
+  EXPECT_THAT(out.indptr, ElementsAre(0, 2, 4));
+  EXPECT_THAT(out.indices, ElementsAre(1, 4, 1, 4));
+  EXPECT_THAT(out.values, ElementsAre(1, 2, 1, 2));
+  RecordIOProtobufDecoder dense({true});
+  DecodedRows densified;
+  dense.decode(bytes(record), place(), densified);
+  EXPECT_FALSE(densified.sparse);
+  EXPECT_THAT(densified.features, ElementsAre(0, 1, 0, 0, 2, 0));
+}
+
+TEST(RecordIOProtobuf, BadInputIsADataErrorNamingFileAndOffset) {
+  RecordIOProtobufDecoder decoder;
+  DecodedRows out;
+  const auto error_of = [&](const std::string& record) -> std::string {
+    RecordIOProtobufDecoder fresh;
+    DecodedRows rows;
+    try {
+      fresh.decode(bytes(record), place(), rows);
+    } catch (const DataError& e) {
+      EXPECT_EQ(e.origin(), kOrigin);
+      EXPECT_EQ(e.offset(), 96U);
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_THAT(error_of(entry(1, 2, field(2, 2, packed_varints({1})))), HasSubstr("keys) without a shape"));
+  EXPECT_THAT(error_of(entry(1, 2,
+                             field(1, 2, packed_floats({1.0F})) + field(2, 2, packed_varints({9})) +
+                                 field(3, 2, packed_varints({4})))),
+              HasSubstr("key 9 outside the shape [4]"));
+  EXPECT_THAT(error_of(field(1, 2, varint(200))), HasSubstr("runs past the end"));
+  EXPECT_THAT(error_of(field(1, 2, field(1, 2, "other") + field(2, 2, ""))), HasSubstr("only \"values\""));
+  EXPECT_THAT(error_of(std::string("\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF", 11)), HasSubstr("varint"));
+  // A record whose width differs from the first one's.
+  decoder.decode(bytes(entry(1, 2, field(1, 2, packed_floats({1, 2})))), place(), out);
+  EXPECT_THROW(decoder.decode(bytes(entry(1, 2, field(1, 2, packed_floats({1, 2, 3})))), place(), out),
+               DataError);
+}
+
+}  // namespace
+}  // namespace chanload::format
