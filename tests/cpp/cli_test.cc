@@ -160,3 +160,66 @@ TEST(CliPipeFeed, RefusesAMissingInputFile) {
 
 }  // namespace
 }  // namespace chanload
+
+namespace chanload {
+namespace {
+
+TEST(CliRead, DecodesCsvWithTheContentTypesLabelSizeAndWritesNpy) {
+  testing::TestTree tree;
+  tree.write_config("inputdataconfig.json",
+                    R"({"train": {"ContentType": "text/csv;label_size=1", "TrainingInputMode": "File"}})");
+  tree.write("input/data/train/part-1.csv", "1,0.5,0.25\n0,1.5,2\n");
+  tree.write("input/data/train/part-2.csv", "1,3,4");
+  const std::string out = (tree.root() / "out").string();
+  const auto result = testing::run_command(kCli + " read --channel train --stats --output " + out +
+                                           " --root " + tree.root().string());
+  ASSERT_EQ(result.status, 0) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("\"rows\":3"));
+  EXPECT_THAT(result.output, HasSubstr("\"format\":\"csv\""));
+  const auto header = testing::run_command("head -c 128 " + out + "/features.npy | tail -c +11");
+  EXPECT_THAT(header.output, HasSubstr("'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }"));
+  EXPECT_EQ(std::filesystem::file_size(out + "/features.npy"), 128U + 3 * 2 * 4);
+  EXPECT_EQ(std::filesystem::file_size(out + "/labels.npy"), 128U + 3 * 4);
+}
+
+TEST(CliRead, ABadRowFailsWithFileAndLineOrIsCountedWhenSkipped) {
+  testing::TestTree tree;
+  tree.write_config("inputdataconfig.json",
+                    R"({"train": {"ContentType": "text/csv", "TrainingInputMode": "File"}})");
+  tree.write("input/data/train/a.csv", "1,2,3\n4,5\n6,7,8\n");
+  const std::string root = tree.root().string();
+  const auto failed = testing::run_command(kCli + " read --channel train --root " + root + " 2>&1");
+  EXPECT_EQ(failed.status, 1);
+  EXPECT_THAT(failed.output, HasSubstr("input/data/train/a.csv line 2: expected 3 fields, found 2"));
+  const auto skipped =
+      testing::run_command(kCli + " read --channel train --bad-records skip --stats --root " + root);
+  EXPECT_EQ(skipped.status, 0);
+  EXPECT_THAT(skipped.output, HasSubstr("\"bad_records\":1"));
+  EXPECT_THAT(skipped.output, HasSubstr("\"rows\":2"));
+}
+
+TEST(CliRead, RawRecordsAsPayloadsAndOffsets) {
+  testing::TestTree tree;
+  tree.write_config("inputdataconfig.json",
+                    R"({"text": {"ContentType": "text/plain", "TrainingInputMode": "File"}})");
+  tree.write("input/data/text/a.txt", "alpha\nbe\n\ngamma");
+  const std::string out = (tree.root() / "raw").string();
+  const auto result =
+      testing::run_command(kCli + " read --channel text --output " + out + " --root " + tree.root().string());
+  ASSERT_EQ(result.status, 0) << result.output;
+  const auto payloads = testing::run_command("cat " + out + "/payloads.bin");
+  EXPECT_EQ(payloads.output, "alphabegamma");
+  EXPECT_EQ(std::filesystem::file_size(out + "/offsets.npy"), 128U + 5 * 8);
+}
+
+TEST(CliRead, AChannelWithoutAContentTypeNeedsAFormat) {
+  testing::TestTree tree;
+  tree.write_config("inputdataconfig.json", R"({"train": {"TrainingInputMode": "File"}})");
+  const auto result =
+      testing::run_command(kCli + " read --channel train --root " + tree.root().string() + " 2>&1");
+  EXPECT_EQ(result.status, 1);
+  EXPECT_THAT(result.output, HasSubstr("does not say the record format"));
+}
+
+}  // namespace
+}  // namespace chanload
