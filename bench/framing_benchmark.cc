@@ -70,6 +70,7 @@ void frame_all(Framer& framer, const std::string& data, std::vector<std::byte>& 
   carry.clear();
   for (std::size_t at = 0; at < data.size(); at += kChunk) {
     std::span<const std::byte> piece(bytes + at, std::min(kChunk, data.size() - at));
+    framer.new_piece();
     while (!piece.empty()) {
       const auto scan = framer.scan(piece);
       if (carry.empty() && scan.complete) {

@@ -2,6 +2,8 @@
 
 #include <chanload/errors.h>
 
+#include "format/float_parse.h"
+
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -15,21 +17,6 @@ constexpr std::uint64_t kMaxWarnings = 20;
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
 
-// from_chars for float, plus what it leaves to the caller: a leading '+' ("+1.5"), and the result
-// for out-of-range text (overflow to +-inf, underflow to 0, as strtof and Python do).
-const char* parse_float(const char* first, const char* last, float& value) {
-  const char* start = first;
-  if (first < last && *first == '+' && first + 1 < last && first[1] != '-' && first[1] != '+') ++first;
-  auto [ptr, ec] = std::from_chars(first, last, value);
-  if (ec == std::errc::result_out_of_range) {
-    const std::string copy(first, ptr);
-    value = std::strtof(copy.c_str(), nullptr);
-    return ptr;
-  }
-  if (ec != std::errc()) return start;
-  return ptr;
-}
-
 std::string printable(const char* first, const char* last) {
   std::string text(first, static_cast<std::size_t>(std::min<std::ptrdiff_t>(last - first, 40)));
   if (last - first > 40) text += "...";
@@ -40,8 +27,8 @@ std::string printable(const char* first, const char* last) {
 
 CsvDecoder::CsvDecoder(CsvDecodeOptions options) : options_(options) {}
 
-std::string CsvDecoder::parse(std::span<const std::byte> row, std::vector<float>& values,
-                              std::size_t expected) {
+template <typename Store>
+std::string CsvDecoder::parse(std::span<const std::byte> row, std::size_t expected, Store&& store) {
   const char* p = reinterpret_cast<const char*>(row.data());
   const char* end = p + row.size();
   const char delimiter = options_.delimiter;
@@ -89,16 +76,14 @@ std::string CsvDecoder::parse(std::span<const std::byte> row, std::vector<float>
         found += *q == delimiter ? 1 : 0;  // count the rest for the message
       return "expected " + std::to_string(expected) + " fields, found " + std::to_string(found);
     }
-    values[field] = value;
+    store(field, value);
     ++field;
     if (p == end) break;
     ++p;  // the delimiter
-    if (expected == 0 && field == values.size()) values.resize(values.size() * 2 + 8);
   }
   if (expected != 0 && field != expected) {
     return "expected " + std::to_string(expected) + " fields, found " + std::to_string(field);
   }
-  if (expected == 0) values.resize(field);
   return {};
 }
 
@@ -132,8 +117,9 @@ CsvDecoder::Outcome CsvDecoder::decode(std::span<const std::byte> row, const Rec
   if (blank) return Outcome::kSkipped;
 
   if (columns_ == 0) {
-    first_row_.assign(8, 0.0F);
-    if (std::string why = parse(row, first_row_, 0); !why.empty()) return reject(place, why);
+    first_row_.clear();
+    const std::string why = parse(row, 0, [&](std::size_t, float value) { first_row_.push_back(value); });
+    if (!why.empty()) return reject(place, why);
     if (first_row_.size() < options_.label_size) {
       return reject(place, "expected at least " + std::to_string(options_.label_size) +
                                " fields (label_size), found " + std::to_string(first_row_.size()));
@@ -141,22 +127,28 @@ CsvDecoder::Outcome CsvDecoder::decode(std::span<const std::byte> row, const Rec
     columns_ = first_row_.size();
     out.label_size = options_.label_size;
     out.columns = columns_ - options_.label_size;
-    out.labels.insert(out.labels.end(), first_row_.begin(),
-                      first_row_.begin() + static_cast<std::ptrdiff_t>(options_.label_size));
-    out.features.insert(out.features.end(),
-                        first_row_.begin() + static_cast<std::ptrdiff_t>(options_.label_size),
-                        first_row_.end());
+    const auto split = first_row_.begin() + static_cast<std::ptrdiff_t>(options_.label_size);
+    out.labels.insert(out.labels.end(), first_row_.begin(), split);
+    out.features.insert(out.features.end(), split, first_row_.end());
     ++out.rows;
     return Outcome::kDecoded;
   }
-  // Parse into the row's final place: one pass, no copy. A bad row's partial values are dropped.
+  // Values go straight to the row's place in the output; a bad row is taken back off.
   const std::size_t label_size = options_.label_size;
-  first_row_.resize(columns_);
-  if (std::string why = parse(row, first_row_, columns_); !why.empty()) return reject(place, why);
-  out.labels.insert(out.labels.end(), first_row_.begin(),
-                    first_row_.begin() + static_cast<std::ptrdiff_t>(label_size));
-  out.features.insert(out.features.end(), first_row_.begin() + static_cast<std::ptrdiff_t>(label_size),
-                      first_row_.end());
+  const std::size_t labels_at = out.labels.size();
+  const std::size_t features_at = out.features.size();
+  out.labels.resize(labels_at + label_size);
+  out.features.resize(features_at + columns_ - label_size);
+  float* labels = out.labels.data() + labels_at;
+  float* features = out.features.data() + features_at - label_size;  // indexed by field number
+  const std::string why = parse(row, columns_, [&](std::size_t field, float value) {
+    (field < label_size ? labels[field] : features[field]) = value;
+  });
+  if (!why.empty()) {
+    out.labels.resize(labels_at);
+    out.features.resize(features_at);
+    return reject(place, why);
+  }
   ++out.rows;
   return Outcome::kDecoded;
 }

@@ -43,8 +43,10 @@ class CsvDecoder {
   [[nodiscard]] std::uint64_t bad_records() const { return bad_records_; }
 
  private:
-  // Parses fields into values; returns an empty string or what is wrong.
-  std::string parse(std::span<const std::byte> row, std::vector<float>& values, std::size_t expected);
+  // Parses the fields of row, handing each to store(index, value); expected is the field count (0:
+  // any, for the first row). Returns an empty string, or what is wrong.
+  template <typename Store>
+  std::string parse(std::span<const std::byte> row, std::size_t expected, Store&& store);
   Outcome reject(const RecordPlace& place, const std::string& why);
 
   CsvDecodeOptions options_;

@@ -42,6 +42,9 @@ class Framer {
   virtual ~Framer() = default;
   // Called at the start of each stream.
   virtual void reset() = 0;
+  // The data scan() sees next comes from a new chunk. Readers reuse their buffers, so a new chunk
+  // can sit at the same address as the last: nothing remembered about a chunk may outlive it.
+  virtual void new_piece() {}
   // The current record continues with data (never empty).
   virtual Scan scan(std::span<const std::byte> data) = 0;
   // The stream ended inside the current record, whose bytes so far are `partial` (not empty): the

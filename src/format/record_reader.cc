@@ -48,6 +48,7 @@ std::optional<Record> RecordReader::next() {
       epoch_ = chunk->epoch;
       stream_index_ = chunk->stream_index;
       stream_ended_ = chunk->end_of_stream;
+      framer_->new_piece();
       continue;
     }
     if (stream_ended_) {

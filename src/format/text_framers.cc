@@ -48,11 +48,30 @@ class CsvRowFramer final : public Framer {
  public:
   explicit CsvRowFramer(char quote) : quote_(static_cast<std::byte>(quote)) {}
 
-  void reset() override { in_quotes_ = false; }
+  void reset() override {
+    in_quotes_ = false;
+    new_piece();
+  }
+  void new_piece() override {
+    piece_end_ = nullptr;
+    next_quote_ = nullptr;
+  }
 
   Scan scan(std::span<const std::byte> data) override {
     const std::byte* cursor = data.data();
     const std::byte* end = data.data() + data.size();
+    // Quote-free stretches (most CSV) are cut at memchr speed: the next quote of this piece is found
+    // once and remembered while scan() is shown successive tails of the same piece.
+    if (piece_end_ == nullptr || cursor > next_quote_) {
+      piece_end_ = end;
+      const void* quote = std::memchr(cursor, static_cast<int>(quote_), data.size());
+      next_quote_ = quote == nullptr ? end : static_cast<const std::byte*>(quote);
+    }
+    if (!in_quotes_) {
+      const std::byte* newline = find_newline(cursor, next_quote_);
+      if (newline != nullptr) return {static_cast<std::size_t>(newline - data.data()) + 1, true};
+      if (next_quote_ == end) return {data.size(), false};
+    }
     while (cursor < end) {
       const std::byte* newline = find_newline(cursor, end);
       const std::byte* segment_end = newline == nullptr ? end : newline;
@@ -83,6 +102,8 @@ class CsvRowFramer final : public Framer {
  private:
   std::byte quote_;
   bool in_quotes_ = false;
+  const std::byte* piece_end_ = nullptr;   // end of the piece next_quote_ was found in; null: none yet
+  const std::byte* next_quote_ = nullptr;  // first quote at or after the scan position, or piece_end_
 };
 
 }  // namespace

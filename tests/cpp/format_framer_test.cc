@@ -35,12 +35,14 @@ class Channel {
     return (tree_.root() / "input/data/train" / name).string();
   }
 
-  Framed read(RecordFormat format, std::size_t chunk_bytes, FramerOptions options = {}) const {
+  Framed read(RecordFormat format, std::size_t chunk_bytes, FramerOptions options = {},
+              io::IoBackend backend = io::IoBackend::kAuto) const {
     EnvironmentOptions env;
     env.root = tree_.root();
     env.probe_devices = false;
     io::ChannelReadOptions read;
     read.chunk_bytes = chunk_bytes;
+    read.backend = backend;
     io::ChannelSource source(Environment::load(env), "train", read);
     RecordReader reader(source, format, options);
     Framed out;
@@ -102,6 +104,21 @@ TEST(CsvRowFramer, NewlinesInsideQuotesAreData) {
                 ::testing::ElementsAre("1,\"two\nlines\",3", "\"q\"\"uote\",5", "\"x,\ny\"", "last,row"))
         << chunk;
     EXPECT_THAT(framed.lines, ::testing::ElementsAre(1, 3, 4, 6));
+  }
+}
+
+// Regression: the readers reuse one buffer for successive chunks, so a chunk can arrive at the same
+// address and length as the last; quote positions remembered from the last chunk must not apply.
+TEST(CsvRowFramer, QuotesAreFoundAgainInEachChunkOfAReusedBuffer) {
+  Channel channel;
+  // 16-byte chunks: the first has its only quote late; the second quotes a newline early.
+  const std::string first = "aaaaaaaaaaaa,\"b\"";      // 16 bytes, quotes at 13 and 15
+  const std::string second = "\n\"x\ny\",zzzzzzzz\n";  // 16 bytes: "\n" then a quoted field holding a newline
+  // The first chunk is copied aside (compression detection), so reuse starts with the second.
+  channel.file("a.csv", "0123456789abcde\n" + first + second);
+  for (io::IoBackend backend : {io::IoBackend::kPread, io::IoBackend::kIoUring}) {
+    const Framed framed = channel.read(RecordFormat::kCsv, 16, {}, backend);
+    EXPECT_THAT(framed.payloads, ::testing::ElementsAre("0123456789abcde", first, "\"x\ny\",zzzzzzzz"));
   }
 }
 
