@@ -14,7 +14,7 @@ CMAKE_FLAGS := -DCHANLOAD_WERROR=$(WERROR) $(EXTRA_CMAKE_FLAGS)
 DEMO_ROOT := build/demo-job
 
 .PHONY: all deps deps-python build test test-cpp test-python test-sanitizers test-asan test-tsan \
-        demo lint format bench clean
+        demo fuzz lint format bench clean
 
 all: build
 
@@ -48,6 +48,23 @@ test-asan test-tsan: test-%: deps
 
 demo: build
 	scripts/demo $(DEMO_ROOT)
+
+FUZZ_TARGETS := fuzz_framers fuzz_csv_decoder fuzz_recordio_protobuf fuzz_python_json fuzz_decompress
+FUZZ_SECONDS ?= 20
+# Each target runs FUZZ_SECONDS from the committed seeds; a crash, a sanitizer report, or an
+# allocation over 64 MiB (whatever a length field says) fails it. fuzz_decompress may take zstd's
+# largest accepted window, 128 MiB (docs/architecture.md), so its limit is 160 MiB.
+fuzz: deps
+	cmake --preset fuzz
+	cmake --build build/fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
+	for target in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$target; \
+	  echo "== $$target ($(FUZZ_SECONDS) s)"; \
+	  limit=64; [ $$target = fuzz_decompress ] && limit=160; \
+	  build/fuzz/tests/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -malloc_limit_mb=$$limit -rss_limit_mb=2048 \
+	    -print_final_stats=1 build/fuzz/corpus/$$target tests/fuzz/corpus/$$target 2>&1 | tail -4; \
+	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	done
 
 lint: build
 	scripts/lint

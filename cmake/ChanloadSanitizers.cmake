@@ -11,3 +11,8 @@ if(CHANLOAD_SANITIZE)
   endif()
   message(STATUS "chanload: sanitizers ${_sanitizers}")
 endif()
+
+# The fuzz preset: everything instrumented for libFuzzer's coverage; the targets link its main.
+if(CHANLOAD_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

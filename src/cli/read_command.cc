@@ -42,27 +42,17 @@ std::span<const std::byte> bytes_of(const std::vector<T>& v) {
   return std::as_bytes(std::span<const T>(v));
 }
 
-// The numeric outputs: features.npy and labels.npy; sparse rows are written densified.
+// The numeric outputs: features.npy and labels.npy (dense rows).
 class NumericOutput {
  public:
   explicit NumericOutput(const std::string& dir)
       : features_(dir + "/features.npy", "<f4", 4), labels_(dir + "/labels.npy", "<f4", 4) {}
   void write(const format::DecodedRows& rows) {
     if (rows.rows == 0) return;
+    if (rows.sparse) throw std::logic_error("NumericOutput takes dense rows (the decoder densifies)");
     features_.set_columns(rows.columns);
     labels_.set_columns(rows.label_size);
-    if (rows.sparse) {
-      std::vector<float> dense(rows.rows * rows.columns, 0.0F);
-      for (std::size_t r = 0; r < rows.rows; ++r) {
-        for (auto i = rows.indptr[r]; i < rows.indptr[r + 1]; ++i) {
-          dense[r * rows.columns + static_cast<std::size_t>(rows.indices[static_cast<std::size_t>(i)])] =
-              rows.values[static_cast<std::size_t>(i)];
-        }
-      }
-      features_.append(bytes_of(dense), rows.rows);
-    } else {
-      features_.append(bytes_of(rows.features), rows.rows);
-    }
+    features_.append(bytes_of(rows.features), rows.rows);
     labels_.append(bytes_of(rows.labels), rows.rows);
   }
   void close() {
@@ -146,7 +136,11 @@ int run_read(const ReadOptions& options) {
                     : options.bad_records == "warn" ? format::BadRecordPolicy::kWarn
                                                     : format::BadRecordPolicy::kError;
   format::CsvDecoder csv_decoder(csv);
-  format::RecordIOProtobufDecoder protobuf_decoder({options.densify});
+  // .npy output is dense: densify in the decoder, which bounds the width a record's shape can ask for.
+  format::RecordIOProtobufOptions protobuf_options;
+  protobuf_options.densify = options.densify || !options.output.empty();
+  protobuf_options.max_row_bytes = options.max_record_bytes;
+  format::RecordIOProtobufDecoder protobuf_decoder(protobuf_options);
 
   const bool numeric =
       data_format == format::DataFormat::kCsv || data_format == format::DataFormat::kRecordIOProtobuf;

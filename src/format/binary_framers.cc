@@ -39,6 +39,7 @@ struct HeaderBuffer {
   // Takes what it still needs from data; returns the bytes taken.
   std::size_t fill(std::span<const std::byte> data) {
     const std::size_t n = std::min(N - have, data.size());
+    if (n == 0) return 0;
     std::memcpy(bytes.data() + have, data.data(), n);
     have += n;
     return n;
@@ -54,25 +55,25 @@ class RecordIOFramer final : public Framer {
 
   Scan scan(std::span<const std::byte> data) override {
     std::size_t taken = 0;
-    while (taken < data.size()) {
+    while (true) {
       if (!header_.full()) {
+        if (taken == data.size()) break;
         taken += header_.fill(data.subspan(taken));
         if (!header_.full()) break;
         parse_header();
-        continue;
       }
+      // An empty part completes as soon as its header does, even at the very end of data.
       const std::size_t n =
           static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, data.size() - taken));
       taken += n;
       remaining_ -= n;
       record_bytes_ += n;
-      if (remaining_ == 0) {
-        if (cflag_ == 0 || cflag_ == 3) {
-          start_record();
-          return {taken, true};
-        }
-        header_.have = 0;  // another part of the same record follows
+      if (remaining_ > 0) break;
+      if (cflag_ == 0 || cflag_ == 3) {
+        start_record();
+        return {taken, true};
       }
+      header_.have = 0;  // another part of the same record follows
     }
     return {taken, false};
   }

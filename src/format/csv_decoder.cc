@@ -140,9 +140,9 @@ CsvDecoder::Outcome CsvDecoder::decode(std::span<const std::byte> row, const Rec
   out.labels.resize(labels_at + label_size);
   out.features.resize(features_at + columns_ - label_size);
   float* labels = out.labels.data() + labels_at;
-  float* features = out.features.data() + features_at - label_size;  // indexed by field number
+  float* features = out.features.data() + features_at;
   const std::string why = parse(row, columns_, [&](std::size_t field, float value) {
-    (field < label_size ? labels[field] : features[field]) = value;
+    (field < label_size ? labels[field] : features[field - label_size]) = value;
   });
   if (!why.empty()) {
     out.labels.resize(labels_at);

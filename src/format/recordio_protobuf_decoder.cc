@@ -115,6 +115,7 @@ void read_values(WireReader& reader, std::uint32_t wire_type, typename Tensor::T
     const std::string_view bytes = packed.bytes_view();
     if (bytes.size() % width != 0)
       throw WireError("packed values not a multiple of the element size", packed.position());
+    if (bytes.empty()) return;             // an empty packed field (memcpy may not see a null pointer)
     if (type == Tensor::Type::kFloat32) {  // the common case: one copy into place
       const std::size_t old = tensor.values.size();
       tensor.values.resize(old + bytes.size() / 4);
@@ -266,7 +267,13 @@ void RecordIOProtobufDecoder::decode(std::span<const std::byte> payload, const R
              " values",
          0);
   }
-  const std::size_t width = sparse ? static_cast<std::size_t>(features_.shape[0]) : features_.values.size();
+  const std::uint64_t shape_width = sparse ? features_.shape[0] : features_.values.size();
+  if (sparse && options_.densify && shape_width > options_.max_row_bytes / sizeof(float)) {
+    fail("a sparse row of shape [" + std::to_string(shape_width) + "] would densify past max_row_bytes (" +
+             std::to_string(options_.max_row_bytes) + ")",
+         0);
+  }
+  const auto width = static_cast<std::size_t>(shape_width);
   if (!decided_) {
     decided_ = true;
     sparse_ = sparse;

@@ -16,6 +16,9 @@ namespace chanload::format {
 
 struct RecordIOProtobufOptions {
   bool densify = false;  // sparse rows written as dense rows (zeros filled in) of the shape's width
+  // A densified row larger than this is a DataError: the width comes from the data (the shape) and
+  // must not size an allocation unchecked.
+  std::size_t max_row_bytes = std::size_t{64} << 20;
 };
 
 class RecordIOProtobufDecoder {

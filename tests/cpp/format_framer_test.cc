@@ -160,6 +160,17 @@ TEST(RecordIOFramer, ReadsWholeAndSplitRecordsWithPadding) {
   }
 }
 
+// Regression (found by fuzz_framers): an empty record whose header ends exactly at a chunk's end
+// completes there, rather than on a later scan that takes no bytes.
+TEST(RecordIOFramer, AnEmptyRecordEndingAChunkCompletesAtOnce) {
+  auto framer = make_framer(RecordFormat::kRecordIO, {});
+  const std::string header = recordio_part(0, "");
+  const auto bytes = std::as_bytes(std::span<const char>(header.data(), header.size()));
+  const Scan scan = framer->scan(bytes);
+  EXPECT_TRUE(scan.complete);
+  EXPECT_EQ(scan.take, 8U);
+}
+
 TEST(RecordIOFramer, DmlcJoinReinsertsTheMagic) {
   Channel channel;
   channel.file("a.rec", recordio_part(1, "ab") + recordio_part(3, "cd"));

@@ -1,0 +1,26 @@
+// One RecordIO-protobuf payload (twice: the second checks consistency against the first).
+#include <chanload/errors.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "format/recordio_protobuf_decoder.h"
+
+using namespace chanload::format;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::span<const std::byte> payload(reinterpret_cast<const std::byte*>(data), size);
+  const std::string origin = "fuzz.rec";
+  for (bool densify : {false, true}) {
+    RecordIOProtobufDecoder decoder({densify});
+    DecodedRows rows;
+    try {
+      decoder.decode(payload, RecordPlace{&origin, 0, 0}, rows);
+      decoder.decode(payload, RecordPlace{&origin, 0, 0}, rows);
+    } catch (const chanload::DataError&) {
+    }
+    if (rows.sparse && rows.indptr.size() != rows.rows + 1) __builtin_trap();
+  }
+  return 0;
+}
