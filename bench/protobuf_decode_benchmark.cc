@@ -1,0 +1,70 @@
+// RecordIO-protobuf decode on one core: dense float32 records shaped as the SageMaker SDK writes
+// them (features "values" as a packed Float32Tensor, a one-value label), payload bytes per second.
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "format/recordio_protobuf_decoder.h"
+
+namespace {
+
+using namespace chanload::format;
+
+std::string varint(std::uint64_t v) {
+  std::string out;
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+  return out;
+}
+std::string field(std::uint32_t number, const std::string& body) {
+  return varint((number << 3) | 2) + varint(body.size()) + body;
+}
+
+std::string dense_record(std::size_t columns) {
+  std::vector<float> values(columns);
+  for (std::size_t i = 0; i < columns; ++i) values[i] = static_cast<float>(i) * 0.5F;
+  const std::string packed(reinterpret_cast<const char*>(values.data()), columns * 4);
+  const float label = 1.0F;
+  const std::string label_bytes(reinterpret_cast<const char*>(&label), 4);
+  const auto entry = [](std::uint32_t map, const std::string& tensor) {
+    return field(map, field(1, "values") + field(2, field(2, tensor)));
+  };
+  return entry(1, field(1, packed)) + entry(2, field(1, label_bytes));
+}
+
+void BM_DecodeDenseFloat32(benchmark::State& state) {
+  const std::string record = dense_record(static_cast<std::size_t>(state.range(0)));
+  const auto* bytes = reinterpret_cast<const std::byte*>(record.data());
+  const std::string origin = "bench.rec";
+  RecordIOProtobufDecoder decoder;
+  DecodedRows rows;
+  std::int64_t records = 0;
+  for (auto _ : state) {
+    for (int i = 0; i < 1024; ++i) decoder.decode({bytes, record.size()}, RecordPlace{&origin, 0, 0}, rows);
+    benchmark::DoNotOptimize(rows.features.data());
+    rows.clear();
+    records += 1024;
+  }
+  state.SetBytesProcessed(records * static_cast<std::int64_t>(record.size()));
+  state.SetItemsProcessed(records);
+}
+BENCHMARK(BM_DecodeDenseFloat32)->Arg(33)->Arg(784)->Arg(4096);
+
+void BM_MemcpyReference(benchmark::State& state) {  // the same bytes copied once: the floor
+  const std::string record = dense_record(static_cast<std::size_t>(state.range(0)));
+  std::vector<char> out(record.size() * 1024);
+  for (auto _ : state) {
+    for (int i = 0; i < 1024; ++i)
+      std::memcpy(out.data() + static_cast<std::size_t>(i) * record.size(), record.data(), record.size());
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(state.iterations() * 1024 * static_cast<std::int64_t>(record.size()));
+}
+BENCHMARK(BM_MemcpyReference)->Arg(33)->Arg(784)->Arg(4096);
+
+}  // namespace
