@@ -7,23 +7,11 @@
 #include <vector>
 
 #include "format/recordio_protobuf_decoder.h"
+#include "protobuf_wire.h"
 
 namespace {
 
 using namespace chanload::format;
-
-std::string varint(std::uint64_t v) {
-  std::string out;
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-  return out;
-}
-std::string field(std::uint32_t number, const std::string& body) {
-  return varint((number << 3) | 2) + varint(body.size()) + body;
-}
 
 std::string dense_record(std::size_t columns) {
   std::vector<float> values(columns);
@@ -31,10 +19,9 @@ std::string dense_record(std::size_t columns) {
   const std::string packed(reinterpret_cast<const char*>(values.data()), columns * 4);
   const float label = 1.0F;
   const std::string label_bytes(reinterpret_cast<const char*>(&label), 4);
-  const auto entry = [](std::uint32_t map, const std::string& tensor) {
-    return field(map, field(1, "values") + field(2, field(2, tensor)));
-  };
-  return entry(1, field(1, packed)) + entry(2, field(1, label_bytes));
+  using chanload::testing::entry;
+  using chanload::testing::field;
+  return entry(1, 2, field(1, 2, packed)) + entry(2, 2, field(1, 2, label_bytes));
 }
 
 void BM_DecodeDenseFloat32(benchmark::State& state) {

@@ -10,6 +10,7 @@
 
 #include "format/csv_decoder.h"
 #include "format/recordio_protobuf_decoder.h"
+#include "protobuf_wire.h"
 
 namespace chanload::format {
 namespace {
@@ -160,30 +161,11 @@ TEST(CsvDecoder, LabelSizeLargerThanTheRowIsRefused) {
 
 // ---- RecordIO-protobuf: messages built by hand with the SDK's field numbers --------------------
 
-std::string varint(std::uint64_t v) {
-  std::string out;
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-  return out;
-}
-std::string field(std::uint32_t number, std::uint32_t wire, const std::string& body) {
-  return varint((number << 3) | wire) + (wire == 2 ? varint(body.size()) : "") + body;
-}
-std::string packed_floats(const std::vector<float>& v) {
-  return std::string(reinterpret_cast<const char*>(v.data()), v.size() * 4);
-}
-std::string packed_varints(const std::vector<std::uint64_t>& v) {
-  std::string out;
-  for (auto x : v) out += varint(x);
-  return out;
-}
-// features/label map entry {key "values", value {tensor_field: tensor}}
-std::string entry(std::uint32_t map_field, std::uint32_t tensor_field, const std::string& tensor) {
-  return field(map_field, 2, field(1, 2, "values") + field(2, 2, field(tensor_field, 2, tensor)));
-}
+using chanload::testing::entry;
+using chanload::testing::field;
+using chanload::testing::packed_floats;
+using chanload::testing::packed_varints;
+using chanload::testing::varint;
 
 RecordPlace place() { return RecordPlace{&kOrigin, 96, 0}; }
 
