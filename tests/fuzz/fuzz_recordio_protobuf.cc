@@ -1,4 +1,6 @@
 // One RecordIO-protobuf payload (twice: the second checks consistency against the first).
+// Densified rows are capped at 8 MiB here: two rows and the vector's growth must stay under the
+// 64 MiB malloc limit make fuzz sets (a 64 MiB cap let the second row allocate 128 MiB).
 #include <chanload/errors.h>
 
 #include <cstddef>
@@ -13,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::span<const std::byte> payload(reinterpret_cast<const std::byte*>(data), size);
   const std::string origin = "fuzz.rec";
   for (bool densify : {false, true}) {
-    RecordIOProtobufDecoder decoder({densify});
+    RecordIOProtobufDecoder decoder({densify, std::size_t{8} << 20});
     DecodedRows rows;
     try {
       decoder.decode(payload, RecordPlace{&origin, 0, 0}, rows);
