@@ -101,20 +101,37 @@ CsvDecoder::Outcome CsvDecoder::reject(const RecordPlace& place, const std::stri
   return Outcome::kBad;
 }
 
+namespace {
+std::span<const std::byte> without_bom(std::span<const std::byte> row, const RecordPlace& place) {
+  if (place.offset == 0 && row.size() >= 3 && std::memcmp(row.data(), "\xEF\xBB\xBF", 3) == 0)
+    return row.subspan(3);
+  return row;
+}
+}  // namespace
+
+bool CsvDecoder::is_data_row(std::span<const std::byte> row, const RecordPlace& place) const {
+  if (place.offset == 0 && options_.header) return false;
+  for (std::byte b : without_bom(row, place)) {
+    if (!is_space(static_cast<char>(b)) && b != std::byte{'\r'}) return true;
+  }
+  return false;
+}
+
+CsvDecoder::Outcome CsvDecoder::decode_into(std::span<const std::byte> row, const RecordPlace& place,
+                                            float* labels, float* features) {
+  row = without_bom(row, place);
+  const std::size_t label_size = options_.label_size;
+  const std::string why = parse(row, columns_, [&](std::size_t field, float value) {
+    (field < label_size ? labels[field] : features[field - label_size]) = value;
+  });
+  if (!why.empty()) return reject(place, why);
+  return Outcome::kDecoded;
+}
+
 CsvDecoder::Outcome CsvDecoder::decode(std::span<const std::byte> row, const RecordPlace& place,
                                        DecodedRows& out) {
-  const bool stream_start = place.offset == 0;
-  if (stream_start && row.size() >= 3 && std::memcmp(row.data(), "\xEF\xBB\xBF", 3) == 0)
-    row = row.subspan(3);
-  if (stream_start && options_.header) return Outcome::kSkipped;
-  bool blank = true;
-  for (std::byte b : row) {
-    if (!is_space(static_cast<char>(b)) && b != std::byte{'\r'}) {
-      blank = false;
-      break;
-    }
-  }
-  if (blank) return Outcome::kSkipped;
+  if (!is_data_row(row, place)) return Outcome::kSkipped;
+  row = without_bom(row, place);
 
   if (columns_ == 0) {
     first_row_.clear();

@@ -39,6 +39,20 @@ class CsvDecoder {
   // first data row fixes the column count; later rows must have as many fields.
   Outcome decode(std::span<const std::byte> row, const RecordPlace& place, DecodedRows& out);
 
+  // Whether a row is data: not the header (the first row of a file or FIFO, when options say there
+  // is one) and not blank. decode() skips the others; the loader filters them before sharding so
+  // that shards count data rows only.
+  [[nodiscard]] bool is_data_row(std::span<const std::byte> row, const RecordPlace& place) const;
+
+  // Fixes the field count before any row is seen (the loader's workers all use the count the
+  // channel's first data row gave), so every row is checked against it.
+  void expect_columns(std::size_t columns) { columns_ = columns; }
+  // Decodes one data row of the expected width straight into its place in a batch: labels
+  // (label_size values) and features (columns - label_size values). Needs expect_columns() or an
+  // earlier row. A bad row is a DataError (kError) or kBad, with the destination left partly written.
+  Outcome decode_into(std::span<const std::byte> row, const RecordPlace& place, float* labels,
+                      float* features);
+
   [[nodiscard]] std::size_t column_count() const { return columns_; }  // 0 until the first row
   [[nodiscard]] std::uint64_t bad_records() const { return bad_records_; }
 

@@ -226,6 +226,15 @@ void read_map_entry(WireReader reader, const char* map_name, Tensor& tensor) {
 
 RecordIOProtobufDecoder::RecordIOProtobufDecoder(RecordIOProtobufOptions options) : options_(options) {}
 
+void RecordIOProtobufDecoder::adopt_layout(bool sparse, std::size_t columns, std::size_t label_size,
+                                           DecodedRows& out) {
+  decided_ = true;
+  sparse_ = sparse;
+  out.sparse = sparse && !options_.densify;
+  out.columns = columns;
+  out.label_size = label_size;
+}
+
 void RecordIOProtobufDecoder::decode(std::span<const std::byte> payload, const RecordPlace& place,
                                      DecodedRows& out) {
   const std::string origin = place.origin != nullptr ? *place.origin : std::string("?");

@@ -29,6 +29,12 @@ class RecordIOProtobufDecoder {
   // label count and the width; a record that disagrees is a DataError naming the file and offset.
   void decode(std::span<const std::byte> payload, const RecordPlace& place, DecodedRows& out);
 
+  // Takes the layout (dense or sparse, width, label count) from a record decoded elsewhere, so every
+  // record this decoder sees is checked against the channel's first. out gets the same layout.
+  void adopt_layout(bool sparse, std::size_t columns, std::size_t label_size, DecodedRows& out);
+  // Whether the records are sparse (keys and shape), densified or not; valid after the first record.
+  [[nodiscard]] bool sparse_records() const { return sparse_; }
+
  private:
   struct Tensor {
     enum class Type { kNone, kFloat32, kFloat64, kInt32 } type = Type::kNone;

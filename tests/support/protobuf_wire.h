@@ -39,4 +39,16 @@ inline std::string entry(std::uint32_t map_field, std::uint32_t tensor_field, co
   return field(map_field, 2, field(1, 2, "values") + field(2, 2, field(tensor_field, 2, tensor)));
 }
 
+// One MXNet RecordIO record (cflag 0): magic, length, payload, padding to 4 bytes.
+inline std::string recordio_record(const std::string& payload) {
+  const auto u32 = [](std::uint32_t v) {
+    std::string out(4, '\0');
+    for (int i = 0; i < 4; ++i) out[static_cast<std::size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xFFU);
+    return out;
+  };
+  std::string out = u32(0xCED7230AU) + u32(static_cast<std::uint32_t>(payload.size())) + payload;
+  out.append((4 - payload.size() % 4) % 4, '\0');
+  return out;
+}
+
 }  // namespace chanload::testing

@@ -1,0 +1,52 @@
+// The loader: a channel's records as batches, sharded, shuffled, decoded in parallel, prefetched into
+// a fixed pool of batch buffers and (with a device) copied to the GPU asynchronously.
+//
+//   chanload::Loader loader(chanload::Environment::load(), "train", options);
+//   while (auto batch = loader.next()) train_step(batch->features(), batch->labels());
+//   save(loader.state().to_json());  // reopen with options.resume to continue exactly there
+#pragma once
+
+#include <chanload/batch.h>
+#include <chanload/environment.h>
+#include <chanload/loader_options.h>
+#include <chanload/loader_stats.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace chanload {
+
+class Loader {
+ public:
+  // Validates the options, resolves the format and the sharding, and starts reading. ConfigError
+  // for options, channel or device it cannot use (device = "cuda:N" with no such GPU among them).
+  Loader(const Environment& environment, std::string_view channel, LoaderOptions options = {});
+  ~Loader();  // stops and joins promptly, even while a reader waits on a FIFO
+  Loader(const Loader&) = delete;
+  Loader& operator=(const Loader&) = delete;
+
+  // The next batch in order, or nullopt at the end of the last epoch. Rethrows, with its context, an
+  // error from any stage once every batch before it has been delivered. StoppedError after stop().
+  std::optional<Batch> next();
+
+  // Where the next batch would come from: pass as LoaderOptions::resume to continue there.
+  [[nodiscard]] LoaderState state() const;
+  [[nodiscard]] LoaderStats stats() const;
+  // Asks every stage to stop; a next() waiting now or later throws StoppedError. Thread-safe.
+  void stop();
+
+  // What the loader resolved: the format's name, the sharding, the worker count.
+  [[nodiscard]] const std::string& format() const;
+  [[nodiscard]] std::size_t num_shards() const;
+  [[nodiscard]] std::size_t shard_index() const;
+  [[nodiscard]] const std::string& sharding_reason() const;  // how the sharding was decided
+  [[nodiscard]] std::size_t threads() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace chanload

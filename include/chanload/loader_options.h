@@ -1,0 +1,99 @@
+// What a Loader is asked to do: a struct of options with safe defaults. validate() refuses what the
+// loader cannot do, with the reason; Loader's constructor calls it.
+#pragma once
+
+#include <chanload/environment.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace chanload {
+
+// What happens to an epoch's last batch when it has fewer than batch_size records.
+enum class LastBatch {
+  kKeep,  // delivered short
+  kDrop,  // not delivered
+  kPad,   // filled to batch_size with zero rows; Batch::padding_rows() says how many
+};
+
+// What happens to a record that cannot be decoded (a CSV field that is not a number, a malformed
+// RecordIO-protobuf message). Framing errors (a cut or corrupt record) are always errors.
+enum class BadRecords {
+  kError,  // the first one is a DataError from Loader::next()
+  kSkip,   // skipped and counted (LoaderStats::bad_records, Batch::skipped_records())
+  kWarn,   // skipped, counted, and the first few reported on stderr
+};
+
+// Where a loader stands: enough to resume it exactly. O(1) in the size of the data.
+struct LoaderState {
+  std::uint64_t epoch = 0;     // the epoch the next batch comes from
+  std::uint64_t position = 0;  // this shard's records of that epoch already delivered (or skipped)
+  std::uint64_t seed = 0;      // the shuffle seed in use
+  // What the position counts in: a state is refused by a loader that shards or batches differently.
+  std::uint64_t num_shards = 1;
+  std::uint64_t shard_index = 0;
+  std::uint64_t batch_size = 0;
+  std::uint64_t shuffle_window = 0;
+
+  // {"version":1,"epoch":...,...}: compact JSON, the form Python's json module reads and writes.
+  [[nodiscard]] std::string to_json() const;
+  // Throws ConfigError saying what is missing or malformed.
+  static LoaderState from_json(std::string_view json);
+  bool operator==(const LoaderState&) const = default;
+};
+
+struct LoaderOptions {
+  // The record format: "csv", "recordio-protobuf", "recordio", "tfrecord" or "lines"; empty: from
+  // the channel's ContentType (and RecordWrapperType).
+  std::string format;
+  // Forces File or Pipe mode; nullopt follows the channel's TrainingInputMode. A contradiction with
+  // the config is a ConfigError.
+  std::optional<InputMode> mode;
+
+  // CSV: leading label columns (default: the ContentType's label_size parameter, else 0), the
+  // delimiter and quote, a header row in each file, and whether an empty field is NaN or a bad record.
+  std::optional<std::size_t> label_size;
+  char delimiter = ',';
+  char quote = '"';
+  bool header = false;
+  bool empty_is_nan = true;
+  // RecordIO-protobuf: sparse rows delivered dense (zeros filled in) instead of as CSR.
+  bool densify = false;
+  // MXNet RecordIO split records: joined the AWS way (parts concatenated) or dmlc's (magic between).
+  bool recordio_dmlc_join = false;
+
+  std::size_t batch_size = 1024;  // records per batch
+  LastBatch last_batch = LastBatch::kKeep;
+  std::uint64_t epochs = 1;  // 0: until stopped
+
+  // Shuffling: a window of this many records (0: no shuffle) from which each delivered record is
+  // drawn at random. The order is a pure function of (data, shard, seed, epoch).
+  std::size_t shuffle_window = 0;
+  std::optional<std::uint64_t> seed;  // default: drawn at open, reported by state()
+  bool reshuffle_each_epoch = true;   // false: every epoch in the same order
+
+  // Sharding: this loader reads record i of each epoch when i % num_shards == shard_index. Default:
+  // from the job (hosts, S3DataDistributionType) and the process (torchrun's RANK/WORLD_SIZE/
+  // LOCAL_RANK/LOCAL_WORLD_SIZE, or Open MPI's OMPI_COMM_WORLD_*). Both or neither must be given.
+  std::optional<std::size_t> num_shards;
+  std::optional<std::size_t> shard_index;
+
+  std::size_t threads = 0;           // decode workers; 0: the cores available, at most 8
+  std::size_t prefetch_batches = 4;  // batches prepared ahead of the consumer
+  std::size_t memory_budget_bytes = std::size_t{1} << 30;
+  std::size_t max_record_bytes = std::size_t{64} << 20;  // a larger record is a DataError
+  std::string device = "cpu";                            // "cpu" or "cuda:N"
+  BadRecords bad_records = BadRecords::kError;
+  std::chrono::milliseconds pipe_timeout{std::chrono::minutes(10)};  // Pipe mode: per FIFO wait
+
+  // Continue where a loader with this state stopped.
+  std::optional<LoaderState> resume;
+
+  // Throws ConfigError naming the option and why it is refused.
+  void validate() const;
+};
+
+}  // namespace chanload

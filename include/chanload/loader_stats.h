@@ -1,0 +1,31 @@
+// What a loader has done so far, stage by stage; read at any time with Loader::stats().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace chanload {
+
+struct StageStats {
+  std::uint64_t bytes = 0;     // read: bytes of record payloads; decode: bytes of output values
+  std::uint64_t records = 0;   // records handled by the stage
+  double busy_seconds = 0;     // working (summed over the stage's threads)
+  double starved_seconds = 0;  // waiting for input (the stage before it)
+  double blocked_seconds = 0;  // waiting for room (the consumer has not taken enough batches)
+};
+
+struct LoaderStats {
+  StageStats read;                 // reading, decompressing, framing, sharding, shuffling (one thread)
+  StageStats decode;               // the decode workers
+  StageStats deliver;              // next(): starved_seconds is the time the consumer waited for a batch
+  std::uint64_t batches = 0;       // delivered
+  std::uint64_t rows = 0;          // delivered, padding excluded
+  std::uint64_t bad_records = 0;   // skipped by the bad-record policy
+  std::uint64_t skipped_rows = 0;  // CSV blank lines and header rows (not records)
+  std::uint64_t records_seen = 0;  // data records framed, every shard's
+  std::size_t memory_bytes = 0;    // held now: batch buffers, records in flight, shuffle window
+  std::size_t peak_memory_bytes = 0;
+  std::size_t batch_buffers = 0;  // in the pool
+};
+
+}  // namespace chanload

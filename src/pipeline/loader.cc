@@ -1,0 +1,888 @@
+// The loader's pipeline. One reader thread reads, decompresses and frames the channel (serial per
+// stream), keeps this shard's records, shuffles them through a window, and packs them into work
+// units of about unit_target_bytes; each unit belongs to one batch and knows its rows there. A pool
+// of decode workers decodes units straight into the batch's slot (dense CSV: each value written
+// once, at its final place). The worker that completes a batch's last unit finalises it (closes
+// holes left by skipped records, pads, copies to the device) and hands it to next(), which returns
+// batches strictly in order. Everything waits on one mutex's condition variables, and every wait
+// also wakes for stop().
+#include <chanload/errors.h>
+#include <chanload/loader.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "format/csv_decoder.h"
+#include "format/data_format.h"
+#include "format/record_reader.h"
+#include "format/recordio_protobuf_decoder.h"
+#include "io/channel_source.h"
+#include "io/stop_signal.h"
+#include "memory/cuda_device.h"
+#include "memory/device_transfer.h"
+#include "pipeline/batch_pool.h"
+#include "pipeline/random.h"
+#include "pipeline/sharding.h"
+#include "pipeline/shuffle_window.h"
+
+namespace chanload {
+
+using pipeline::BatchPool;
+using pipeline::BatchSlot;
+using pipeline::SlotLease;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t kUnitTargetBytes = std::size_t{256} << 10;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// The same exception, its message prefixed with the channel (every loader error names it).
+std::exception_ptr for_channel(std::exception_ptr error, const std::string& channel) {
+  const std::string prefix = "channel '" + channel + "': ";
+  try {
+    std::rethrow_exception(error);
+  } catch (const StoppedError& e) {
+    return std::make_exception_ptr(StoppedError(prefix + e.what()));
+  } catch (const TimeoutError& e) {
+    return std::make_exception_ptr(TimeoutError(prefix + e.what(), e.origin(), e.offset()));
+  } catch (const DataError& e) {
+    return std::make_exception_ptr(DataError(prefix + e.what(), e.origin(), e.offset()));
+  } catch (const IoError& e) {
+    return std::make_exception_ptr(IoError(prefix + e.what(), e.origin(), e.offset()));
+  } catch (const ConfigError& e) {
+    return std::make_exception_ptr(ConfigError(prefix + e.what(), e.path(), e.line(), e.column()));
+  } catch (const std::bad_alloc&) {
+    return std::current_exception();
+  } catch (const std::exception& e) {
+    return std::make_exception_ptr(Error(prefix + e.what()));
+  }
+}
+
+struct Job;
+
+struct UnitRecord {
+  std::size_t offset = 0;
+  std::size_t size = 0;
+  format::RecordPlace place;
+};
+
+// Records of one batch, copied out of the reader's chunks so that a worker can decode them.
+struct Unit {
+  std::vector<std::byte> bytes;
+  std::vector<UnitRecord> records;
+  Job* job = nullptr;
+  std::size_t first_row = 0;       // the row of records[0] in its batch
+  format::DecodedRows sparse;      // sparse batches: this unit's CSR rows until the batch is finalised
+  std::vector<std::size_t> holes;  // rows (in the batch) whose record was bad and skipped
+  std::exception_ptr error;
+  std::size_t accounted = 0;  // bytes counted against the budget while in flight
+
+  void reset() {
+    bytes.clear();
+    records.clear();
+    job = nullptr;
+    sparse.clear();
+    holes.clear();
+    error = nullptr;
+  }
+  [[nodiscard]] std::size_t capacity_bytes() const {
+    return bytes.capacity() + records.capacity() * sizeof(UnitRecord);
+  }
+};
+
+// A batch being built.
+struct Job {
+  std::uint64_t sequence = 0;  // position among every batch this loader makes
+  std::uint64_t epoch = 0;
+  std::uint64_t index = 0;           // within the epoch
+  std::uint64_t first_position = 0;  // this shard's record number (in delivery order) of row 0
+  std::size_t records = 0;
+  SlotLease lease;
+  std::size_t pending_units = 0;
+  bool closed = false;
+  bool epoch_end = false;
+  bool deliver = true;  // false: a short last batch with LastBatch::kDrop
+  bool ready = false;
+  std::vector<std::unique_ptr<Unit>> kept_units;  // sparse and raw: gathered at finalisation
+  std::vector<std::size_t> holes;
+  std::exception_ptr error;
+  std::size_t error_row = 0;  // the first failing row: which error surfaces is deterministic
+  std::shared_ptr<detail::BatchData> data;
+};
+
+struct Layout {
+  BatchKind kind = BatchKind::kDense;
+  bool sparse_records = false;  // RecordIO-protobuf with keys (densified or not)
+  std::size_t columns = 0;
+  std::size_t label_size = 0;
+};
+
+}  // namespace
+
+class Loader::Impl {
+ public:
+  Impl(const Environment& environment, std::string_view channel, LoaderOptions options);
+  ~Impl();
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  std::optional<Batch> next();
+  LoaderState state() const;
+  LoaderStats stats() const;
+  void stop();
+
+  std::string format_name;
+  pipeline::Sharding sharding;
+  std::size_t thread_count = 1;
+
+ private:
+  // Reader thread.
+  void read_loop();
+  void read_epoch(std::uint64_t epoch);
+  void probe_layout(const format::Record& record);
+  void make_pool(Layout layout);
+  void emit(std::span<const std::byte> payload, const format::RecordPlace& place);
+  void start_job();
+  void close_job(bool epoch_end);
+  void dispatch_unit();
+  std::unique_ptr<Unit> take_unit();
+  const std::string* intern(const std::string* origin);
+
+  // Workers.
+  struct WorkerState {
+    std::unique_ptr<format::CsvDecoder> csv;
+    std::unique_ptr<format::RecordIOProtobufDecoder> protobuf;
+    format::DecodedRows scratch;
+    std::uint64_t bad_seen = 0;
+  };
+  void work_loop();
+  void decode_unit(Unit& unit, WorkerState& worker);
+  void complete_unit(std::unique_ptr<Unit> unit);
+  void finalize(Job& job);
+  void finalize_or_fail(Job& job);
+  void mark_ready(Job& job);
+
+  Environment environment_;
+  std::string channel_;
+  LoaderOptions options_;
+  format::DataFormat data_format_;
+  format::RecordFormat record_format_;
+  format::FramerOptions framer_options_;
+  format::CsvDecodeOptions csv_options_;
+  format::RecordIOProtobufOptions protobuf_options_;
+  std::uint64_t seed_ = 0;
+  std::uint64_t start_epoch_ = 0;
+  std::uint64_t resume_position_ = 0;
+  std::shared_ptr<memory::DeviceTransfer> transfer_;
+  std::shared_ptr<io::StopSignal> stop_signal_ = std::make_shared<io::StopSignal>();
+
+  // Reader-thread state (no lock needed: only the reader touches it).
+  std::optional<Layout> layout_;  // written by the reader before any unit is queued
+  std::unique_ptr<format::CsvDecoder> probe_csv_;
+  std::unique_ptr<format::RecordIOProtobufDecoder> probe_protobuf_;
+  std::unique_ptr<pipeline::ShuffleWindow> window_;
+  std::unique_ptr<Job> open_job_;
+  std::unique_ptr<Unit> unit_;
+  std::uint64_t epoch_ = 0;
+  std::uint64_t position_ = 0;
+  std::uint64_t skip_ = 0;
+  std::uint64_t next_sequence_ = 0;
+  std::set<std::string> origins_;
+  std::uint64_t pending_read_bytes_ = 0;
+  std::uint64_t pending_read_records_ = 0;
+
+  mutable std::mutex mutex_;
+  std::condition_variable work_ready_;   // workers: a unit is queued
+  std::condition_variable batch_ready_;  // next(): a batch is ready
+  std::condition_variable room_;         // reader: memory came back
+  std::deque<std::unique_ptr<Unit>> queue_;
+  std::vector<std::unique_ptr<Unit>> free_units_;
+  std::map<std::uint64_t, std::unique_ptr<Job>> jobs_;
+  std::shared_ptr<BatchPool> pool_;
+  std::size_t unit_bytes_ = 0;  // accounted bytes of units in flight
+  std::size_t units_in_flight_ = 0;
+  std::size_t window_bytes_ = 0;
+  std::size_t peak_memory_ = 0;
+  bool reader_finished_ = false;
+  std::uint64_t jobs_total_ = 0;  // valid once reader_finished_
+  bool stopping_ = false;
+  bool workers_exit_ = false;
+  std::uint64_t next_delivery_ = 0;
+  std::exception_ptr failed_;
+  LoaderState state_;
+  LoaderStats stats_;
+
+  std::thread reader_;
+  std::vector<std::thread> workers_;
+};
+
+Loader::Impl::Impl(const Environment& environment, std::string_view channel, LoaderOptions options)
+    : environment_(environment), channel_(channel), options_(std::move(options)) {
+  options_.validate();
+  const ChannelConfig& config = environment_.channel(channel_);
+  std::optional<format::DataFormat> requested;
+  if (!options_.format.empty()) requested = format::parse_data_format(options_.format);
+  data_format_ = format::resolve_data_format(config, requested);
+  format_name = std::string(format::to_string(data_format_));
+  record_format_ = data_format_ == format::DataFormat::kCsv        ? format::RecordFormat::kCsv
+                   : data_format_ == format::DataFormat::kTFRecord ? format::RecordFormat::kTFRecord
+                   : data_format_ == format::DataFormat::kLines    ? format::RecordFormat::kLines
+                                                                   : format::RecordFormat::kRecordIO;
+  framer_options_.max_record_bytes = options_.max_record_bytes;
+  framer_options_.csv_quote = options_.quote;
+  framer_options_.recordio_join =
+      options_.recordio_dmlc_join ? format::RecordIOJoin::kDmlc : format::RecordIOJoin::kAws;
+  const auto policy = options_.bad_records == BadRecords::kSkip   ? format::BadRecordPolicy::kSkip
+                      : options_.bad_records == BadRecords::kWarn ? format::BadRecordPolicy::kWarn
+                                                                  : format::BadRecordPolicy::kError;
+  csv_options_.label_size = options_.label_size.value_or(format::label_size_from(config).value_or(0));
+  csv_options_.delimiter = options_.delimiter;
+  csv_options_.quote = options_.quote;
+  csv_options_.header = options_.header;
+  csv_options_.empty_is_nan = options_.empty_is_nan;
+  csv_options_.bad_records = policy;
+  protobuf_options_.densify = options_.densify;
+  protobuf_options_.max_row_bytes = options_.max_record_bytes;
+
+  sharding = pipeline::resolve_sharding(environment_, config, options_.num_shards, options_.shard_index,
+                                        pipeline::process_getenv());
+  if (options_.resume) {
+    const LoaderState& resume = *options_.resume;
+    if (resume.num_shards != sharding.num_shards || resume.shard_index != sharding.shard_index) {
+      throw ConfigError("channel '" + channel_ + "': the resume state was saved by shard " +
+                        std::to_string(resume.shard_index) + " of " + std::to_string(resume.num_shards) +
+                        ", this loader is shard " + std::to_string(sharding.shard_index) + " of " +
+                        std::to_string(sharding.num_shards) + " (" + sharding.reason + ")");
+    }
+    seed_ = resume.seed;
+    start_epoch_ = resume.epoch;
+    resume_position_ = resume.position;
+  } else if (options_.seed) {
+    seed_ = *options_.seed;
+  } else {
+    seed_ = (static_cast<std::uint64_t>(std::random_device{}()) << 32U) ^ std::random_device{}();
+  }
+
+  const int device = memory::parse_device(options_.device);
+  if (device >= 0) transfer_ = std::make_shared<memory::DeviceTransfer>(device);
+
+  thread_count = options_.threads;
+  if (thread_count == 0) thread_count = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
+  state_ = {start_epoch_,        resume_position_,       seed_, sharding.num_shards, sharding.shard_index,
+            options_.batch_size, options_.shuffle_window};
+  if (options_.shuffle_window > 0)
+    window_ = std::make_unique<pipeline::ShuffleWindow>(options_.shuffle_window);
+  if (data_format_ == format::DataFormat::kCsv) {
+    format::CsvDecodeOptions probe = csv_options_;
+    if (probe.bad_records == format::BadRecordPolicy::kWarn)
+      probe.bad_records = format::BadRecordPolicy::kSkip;
+    probe_csv_ = std::make_unique<format::CsvDecoder>(probe);  // warnings come from the shard that skips
+  }
+  if (data_format_ == format::DataFormat::kRecordIOProtobuf)
+    probe_protobuf_ = std::make_unique<format::RecordIOProtobufDecoder>(protobuf_options_);
+  if (data_format_ != format::DataFormat::kCsv && data_format_ != format::DataFormat::kRecordIOProtobuf) {
+    make_pool(Layout{BatchKind::kRaw, false, 0, 0});
+  }
+
+  workers_.reserve(thread_count);
+  for (std::size_t i = 0; i < thread_count; ++i) workers_.emplace_back([this] { work_loop(); });
+  reader_ = std::thread([this] { read_loop(); });
+}
+
+Loader::Impl::~Impl() {
+  stop();
+  if (reader_.joinable()) reader_.join();
+  {
+    std::lock_guard lock(mutex_);
+    workers_exit_ = true;
+  }
+  work_ready_.notify_all();
+  for (auto& worker : workers_) worker.join();
+}
+
+void Loader::Impl::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  stop_signal_->request_stop();
+  std::shared_ptr<BatchPool> pool;
+  {
+    std::lock_guard lock(mutex_);
+    pool = pool_;
+  }
+  if (pool) pool->stop();
+  batch_ready_.notify_all();
+  room_.notify_all();
+  work_ready_.notify_all();
+}
+
+// ---- the reader thread ----
+
+void Loader::Impl::make_pool(Layout layout) {
+  pipeline::SlotLayout slot_layout{layout.kind, options_.batch_size, layout.columns, layout.label_size,
+                                   false};
+  const bool have_gpu = transfer_ != nullptr || memory::probe_cuda().device_count > 0;
+  slot_layout.pinned = have_gpu;
+  const std::size_t slot_bytes =
+      options_.batch_size * ((layout.kind == BatchKind::kDense ? layout.columns : 0) + layout.label_size) *
+      sizeof(float);
+  std::size_t slots = options_.prefetch_batches + 1;
+  // The pool takes at most half the budget; records in flight and the shuffle window share the rest.
+  if (slot_bytes > 0) slots = std::min(slots, options_.memory_budget_bytes / 2 / slot_bytes);
+  if (slots < 2) {
+    throw ConfigError(
+        "a batch of " + std::to_string(options_.batch_size) + " rows of " + std::to_string(layout.columns) +
+        " features and " + std::to_string(layout.label_size) + " labels needs " + std::to_string(slot_bytes) +
+        " bytes; memory_budget_bytes " + std::to_string(options_.memory_budget_bytes) +
+        " must hold at least 4 (two batch buffers, half the budget): lower batch_size or raise the budget");
+  }
+  auto pool = std::make_shared<BatchPool>(slot_layout, slots, transfer_);
+  std::lock_guard lock(mutex_);
+  layout_ = layout;  // under the lock: stats() reads it
+  pool_ = std::move(pool);
+  if (stopping_) pool_->stop();
+  stats_.batch_buffers = slots;
+}
+
+void Loader::Impl::read_loop() {
+  try {
+    for (std::uint64_t epoch = start_epoch_; options_.epochs == 0 || epoch < options_.epochs; ++epoch) {
+      read_epoch(epoch);
+    }
+    std::lock_guard lock(mutex_);
+    reader_finished_ = true;
+    jobs_total_ = next_sequence_;
+  } catch (...) {
+    const std::exception_ptr error = for_channel(std::current_exception(), channel_);
+    std::unique_lock lock(mutex_);
+    // The error takes the place of the batch being built; every batch before it is delivered first.
+    if (open_job_) {
+      Job& job = *open_job_;
+      job.error = error;
+      job.error_row = 0;
+      job.closed = true;
+      jobs_.emplace(job.sequence, std::move(open_job_));
+      if (job.pending_units == 0) job.ready = true;
+    } else {
+      auto job = std::make_unique<Job>();
+      job->sequence = next_sequence_++;
+      job->error = error;
+      job->closed = true;
+      job->ready = true;
+      jobs_.emplace(job->sequence, std::move(job));
+    }
+    reader_finished_ = true;
+    jobs_total_ = next_sequence_;
+    lock.unlock();
+    batch_ready_.notify_all();
+    return;
+  }
+  batch_ready_.notify_all();
+}
+
+const std::string* Loader::Impl::intern(const std::string* origin) {
+  if (origin == nullptr) return nullptr;
+  return &*origins_.insert(*origin).first;
+}
+
+void Loader::Impl::read_epoch(std::uint64_t epoch) {
+  io::ChannelReadOptions read;
+  read.mode = options_.mode;
+  read.epochs = 1;
+  read.start_epoch = epoch;
+  read.pipe_timeout = options_.pipe_timeout;
+  read.stop = stop_signal_;
+  io::ChannelSource source(environment_, channel_, read);
+  format::RecordReader reader(source, record_format_, framer_options_);
+
+  epoch_ = epoch;
+  position_ = 0;
+  skip_ = epoch == start_epoch_ ? resume_position_ : 0;
+  if (window_) {
+    window_->start_epoch(pipeline::epoch_seed(seed_, options_.reshuffle_each_epoch ? epoch : 0,
+                                              sharding.num_shards, sharding.shard_index));
+  }
+  const auto started = Clock::now();
+  std::uint64_t data_index = 0;
+  std::uint64_t skipped_rows = 0;
+  std::uint64_t seen = 0;
+  const std::string* last_origin_in = nullptr;
+  const std::string* last_origin_out = nullptr;
+  std::size_t last_stream = SIZE_MAX;
+  while (auto record = reader.next()) {
+    if (data_format_ == format::DataFormat::kCsv &&
+        !probe_csv_->is_data_row(record->payload, record->place)) {
+      ++skipped_rows;
+      continue;
+    }
+    ++seen;
+    pending_read_bytes_ += record->payload.size();
+    if (!layout_) probe_layout(*record);
+    if (data_index++ % sharding.num_shards != sharding.shard_index) continue;
+    ++pending_read_records_;
+    format::RecordPlace place = record->place;
+    // The source names each file or FIFO through one string it reuses: a new stream, a new name.
+    if (place.origin != last_origin_in || record->stream_index != last_stream) {
+      last_origin_in = place.origin;
+      last_stream = record->stream_index;
+      last_origin_out = intern(place.origin);
+    }
+    place.origin = last_origin_out;
+    if (window_) {
+      window_->push(
+          record->payload, place,
+          [this](std::span<const std::byte> payload, const format::RecordPlace& at) { emit(payload, at); });
+    } else {
+      emit(record->payload, place);
+    }
+  }
+  if (window_) {
+    window_->drain(
+        [this](std::span<const std::byte> payload, const format::RecordPlace& at) { emit(payload, at); });
+  }
+  if (open_job_) close_job(true);
+  std::lock_guard lock(mutex_);
+  stats_.skipped_rows += skipped_rows;
+  stats_.records_seen += seen;
+  stats_.read.bytes += pending_read_bytes_;
+  stats_.read.records += pending_read_records_;
+  pending_read_bytes_ = pending_read_records_ = 0;
+  stats_.read.busy_seconds += seconds_since(started);
+}
+
+void Loader::Impl::probe_layout(const format::Record& record) {
+  // The channel's first data record decides the row layout for every worker (as for one decoder).
+  // Under a skip policy a bad first record is passed over (the worker that gets it counts it).
+  format::DecodedRows rows;
+  Layout layout;
+  try {
+    if (probe_csv_) {
+      if (probe_csv_->decode(record.payload, record.place, rows) != format::CsvDecoder::Outcome::kDecoded)
+        return;
+      layout = Layout{BatchKind::kDense, false, rows.columns, rows.label_size};
+    } else {
+      probe_protobuf_->decode(record.payload, record.place, rows);
+      const bool sparse = probe_protobuf_->sparse_records();
+      layout =
+          Layout{rows.sparse ? BatchKind::kSparse : BatchKind::kDense, sparse, rows.columns, rows.label_size};
+    }
+  } catch (const DataError&) {
+    if (options_.bad_records == BadRecords::kError) throw;
+    return;
+  }
+  make_pool(layout);
+}
+
+std::unique_ptr<Unit> Loader::Impl::take_unit() {
+  std::unique_lock lock(mutex_);
+  if (!free_units_.empty()) {
+    auto unit = std::move(free_units_.back());
+    free_units_.pop_back();
+    return unit;
+  }
+  return std::make_unique<Unit>();
+}
+
+void Loader::Impl::start_job() {
+  const auto waited = Clock::now();
+  BatchSlot* slot = pool_->acquire();
+  const double blocked = seconds_since(waited);
+  if (slot == nullptr) throw StoppedError("stopped");
+  auto job = std::make_unique<Job>();
+  job->lease = SlotLease(pool_, slot);
+  job->epoch = epoch_;
+  job->index = position_ / options_.batch_size;
+  job->first_position = position_;
+  {
+    std::lock_guard lock(mutex_);
+    job->sequence = next_sequence_++;
+    stats_.read.blocked_seconds += blocked;
+  }
+  open_job_ = std::move(job);
+}
+
+void Loader::Impl::emit(std::span<const std::byte> payload, const format::RecordPlace& place) {
+  if (position_ < skip_) {  // resuming: delivered before the state was taken
+    ++position_;
+    return;
+  }
+  if (!layout_) {
+    // Only bad records come before the first good one fixes the layout (the probe saw them all in
+    // data order, and rejected this one). The skip policy counts it here; it takes its position.
+    ++position_;
+    const std::string origin = place.origin != nullptr ? *place.origin : std::string("?");
+    if (options_.bad_records == BadRecords::kWarn)
+      std::fprintf(stderr, "chanload: skipped bad record: %s byte %llu\n", origin.c_str(),
+                   static_cast<unsigned long long>(place.offset));
+    std::lock_guard lock(mutex_);
+    ++stats_.bad_records;
+    return;
+  }
+  if (open_job_ && open_job_->records == options_.batch_size) close_job(false);
+  if (!open_job_) start_job();
+  if (!unit_) {
+    unit_ = take_unit();
+    unit_->job = open_job_.get();
+    unit_->first_row = open_job_->records;
+  }
+  Unit& unit = *unit_;
+  const std::size_t offset = unit.bytes.size();
+  unit.bytes.insert(unit.bytes.end(), payload.begin(), payload.end());
+  unit.records.push_back({offset, payload.size(), place});
+  ++open_job_->records;
+  ++position_;
+  if (unit.bytes.size() >= kUnitTargetBytes || open_job_->records == options_.batch_size) dispatch_unit();
+}
+
+void Loader::Impl::dispatch_unit() {
+  std::unique_ptr<Unit> unit = std::move(unit_);
+  const std::size_t bytes = unit->capacity_bytes();
+  unit->accounted = bytes;
+  const auto waited = Clock::now();
+  std::unique_lock lock(mutex_);
+  // Back-pressure on memory: wait while the pool, the units in flight and the window pass the budget
+  // (always letting one unit through, so the pipeline moves).
+  const std::size_t window = window_ ? window_->bytes_held() : 0;
+  room_.wait(lock, [&] {
+    return stopping_ || units_in_flight_ == 0 ||
+           pool_->bytes() + unit_bytes_ + bytes + window <= options_.memory_budget_bytes;
+  });
+  stats_.read.blocked_seconds += seconds_since(waited);
+  if (stopping_) throw StoppedError("stopped");
+  window_bytes_ = window;
+  unit_bytes_ += bytes;
+  ++units_in_flight_;
+  peak_memory_ = std::max(peak_memory_, pool_->bytes() + unit_bytes_ + window_bytes_);
+  stats_.read.bytes += pending_read_bytes_;
+  stats_.read.records += pending_read_records_;
+  pending_read_bytes_ = pending_read_records_ = 0;
+  ++unit->job->pending_units;
+  queue_.push_back(std::move(unit));
+  lock.unlock();
+  work_ready_.notify_one();
+}
+
+void Loader::Impl::close_job(bool epoch_end) {
+  if (unit_) dispatch_unit();
+  std::unique_ptr<Job> job = std::move(open_job_);
+  if (epoch_end && job->records < options_.batch_size) {
+    if (options_.last_batch == LastBatch::kDrop) job->deliver = false;
+  }
+  std::unique_lock lock(mutex_);
+  job->closed = true;
+  job->epoch_end = epoch_end;
+  Job& ref = *job;
+  jobs_.emplace(ref.sequence, std::move(job));
+  if (ref.pending_units != 0) return;  // the last unit's worker finalises it
+  lock.unlock();
+  finalize_or_fail(ref);
+}
+
+// ---- the workers ----
+
+void Loader::Impl::work_loop() {
+  WorkerState worker;
+  while (true) {
+    std::unique_ptr<Unit> unit;
+    const auto waited = Clock::now();
+    {
+      std::unique_lock lock(mutex_);
+      work_ready_.wait(lock, [&] { return workers_exit_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      unit = std::move(queue_.front());
+      queue_.pop_front();
+      stats_.decode.starved_seconds += seconds_since(waited);
+    }
+    const auto started = Clock::now();
+    try {
+      decode_unit(*unit, worker);
+    } catch (...) {
+      unit->error = for_channel(std::current_exception(), channel_);
+    }
+    const std::uint64_t bad = worker.csv ? worker.csv->bad_records() : 0;
+    {
+      std::lock_guard lock(mutex_);
+      stats_.decode.busy_seconds += seconds_since(started);
+      stats_.decode.records += unit->records.size();
+      stats_.bad_records += bad - worker.bad_seen + unit->holes.size() * (worker.csv ? 0 : 1);
+      worker.bad_seen = bad;
+    }
+    complete_unit(std::move(unit));
+  }
+}
+
+void Loader::Impl::decode_unit(Unit& unit, WorkerState& worker) {
+  const Layout& layout = *layout_;
+  if (layout.kind == BatchKind::kRaw) return;  // the payloads are the batch
+  Job& job = *unit.job;
+  BatchSlot& slot = *job.lease.slot();
+  if (data_format_ == format::DataFormat::kCsv) {
+    if (!worker.csv) {
+      worker.csv = std::make_unique<format::CsvDecoder>(csv_options_);
+      worker.csv->expect_columns(layout.columns + layout.label_size);
+    }
+    for (std::size_t i = 0; i < unit.records.size(); ++i) {
+      const UnitRecord& record = unit.records[i];
+      const std::size_t row = unit.first_row + i;
+      const auto outcome = worker.csv->decode_into(std::span(unit.bytes).subspan(record.offset, record.size),
+                                                   record.place, slot.label_row(row, layout.label_size),
+                                                   slot.feature_row(row, layout.columns));
+      if (outcome == format::CsvDecoder::Outcome::kBad) unit.holes.push_back(row);
+    }
+    return;
+  }
+  // RecordIO-protobuf.
+  if (!worker.protobuf)
+    worker.protobuf = std::make_unique<format::RecordIOProtobufDecoder>(protobuf_options_);
+  format::DecodedRows& out = layout.kind == BatchKind::kSparse ? unit.sparse : worker.scratch;
+  worker.protobuf->adopt_layout(layout.sparse_records, layout.columns, layout.label_size, out);
+  out.clear();
+  for (std::size_t i = 0; i < unit.records.size(); ++i) {
+    const UnitRecord& record = unit.records[i];
+    const std::size_t row = unit.first_row + i;
+    const std::size_t before = out.rows;
+    try {
+      worker.protobuf->decode(std::span(unit.bytes).subspan(record.offset, record.size), record.place, out);
+    } catch (const DataError& e) {
+      if (options_.bad_records == BadRecords::kError) throw;
+      if (options_.bad_records == BadRecords::kWarn)
+        std::fprintf(stderr, "chanload: skipped bad record: %s\n", e.what());
+      unit.holes.push_back(row);
+      continue;
+    }
+    std::memcpy(slot.label_row(row, layout.label_size), out.labels.data() + before * layout.label_size,
+                layout.label_size * sizeof(float));
+    if (layout.kind == BatchKind::kDense) {
+      std::memcpy(slot.feature_row(row, layout.columns), out.features.data() + before * layout.columns,
+                  layout.columns * sizeof(float));
+    }
+  }
+}
+
+void Loader::Impl::complete_unit(std::unique_ptr<Unit> unit) {
+  std::unique_lock lock(mutex_);
+  Job& job = *unit->job;
+  if (unit->error && (!job.error || unit->first_row < job.error_row)) {
+    job.error = unit->error;
+    job.error_row = unit->first_row;
+  }
+  job.holes.insert(job.holes.end(), unit->holes.begin(), unit->holes.end());
+  unit_bytes_ -= unit->accounted;
+  --units_in_flight_;
+  room_.notify_one();
+  const bool keep = layout_->kind != BatchKind::kDense && !unit->error;
+  if (keep) {
+    job.kept_units.push_back(std::move(unit));
+  } else {
+    unit->reset();
+    free_units_.push_back(std::move(unit));
+  }
+  --job.pending_units;
+  if (!job.closed || job.pending_units != 0) return;
+  lock.unlock();
+  finalize_or_fail(job);
+}
+
+void Loader::Impl::finalize_or_fail(Job& job) {
+  try {
+    finalize(job);
+  } catch (...) {
+    job.error = for_channel(std::current_exception(), channel_);
+  }
+  mark_ready(job);
+}
+
+void Loader::Impl::finalize(Job& job) {
+  if (job.error || !job.deliver) return;
+  const Layout& layout = *layout_;
+  BatchSlot& slot = *job.lease.slot();
+  std::sort(job.holes.begin(), job.holes.end());
+  const std::size_t filled = job.records - job.holes.size();
+  const std::size_t target = options_.last_batch == LastBatch::kPad ? options_.batch_size : filled;
+  const std::size_t rows = std::max(filled, target);
+
+  if (!job.holes.empty() && layout.kind != BatchKind::kRaw) {  // close the gaps of skipped records
+    std::size_t write = 0;
+    std::size_t hole = 0;
+    for (std::size_t read = 0; read < job.records; ++read) {
+      if (hole < job.holes.size() && job.holes[hole] == read) {
+        ++hole;
+        continue;
+      }
+      if (write != read) {
+        std::memmove(slot.label_row(write, layout.label_size), slot.label_row(read, layout.label_size),
+                     layout.label_size * sizeof(float));
+        if (layout.kind == BatchKind::kDense) {
+          std::memmove(slot.feature_row(write, layout.columns), slot.feature_row(read, layout.columns),
+                       layout.columns * sizeof(float));
+        }
+      }
+      ++write;
+    }
+  }
+  if (rows > filled && layout.kind != BatchKind::kRaw) {  // LastBatch::kPad: zero rows
+    std::memset(slot.label_row(filled, layout.label_size), 0,
+                (rows - filled) * layout.label_size * sizeof(float));
+    if (layout.kind == BatchKind::kDense) {
+      std::memset(slot.feature_row(filled, layout.columns), 0,
+                  (rows - filled) * layout.columns * sizeof(float));
+    }
+  }
+  if (layout.kind != BatchKind::kDense) {
+    std::sort(job.kept_units.begin(), job.kept_units.end(),
+              [](const auto& a, const auto& b) { return a->first_row < b->first_row; });
+  }
+  if (layout.kind == BatchKind::kSparse) {
+    slot.indptr.assign(1, 0);
+    slot.indices.clear();
+    slot.values.clear();
+    for (const auto& unit : job.kept_units) {
+      const auto base = static_cast<std::int64_t>(slot.indices.size());
+      for (std::size_t r = 1; r < unit->sparse.indptr.size(); ++r)
+        slot.indptr.push_back(base + unit->sparse.indptr[r]);
+      slot.indices.insert(slot.indices.end(), unit->sparse.indices.begin(), unit->sparse.indices.end());
+      slot.values.insert(slot.values.end(), unit->sparse.values.begin(), unit->sparse.values.end());
+    }
+    slot.indptr.resize(rows + 1, slot.indptr.back());
+  } else if (layout.kind == BatchKind::kRaw) {
+    slot.payloads.clear();
+    slot.offsets.assign(1, 0);
+    for (const auto& unit : job.kept_units) {
+      slot.payloads.insert(slot.payloads.end(), unit->bytes.begin(), unit->bytes.end());
+      const std::int64_t base = slot.offsets.back();
+      for (const UnitRecord& record : unit->records)
+        slot.offsets.push_back(base + static_cast<std::int64_t>(record.offset + record.size));
+    }
+    slot.offsets.resize(rows + 1, slot.offsets.back());
+  }
+  if (layout.kind != BatchKind::kDense) job.lease.pool()->account(&slot);
+
+  auto data = std::make_shared<detail::BatchData>();
+  data->kind = layout.kind;
+  data->rows = rows;
+  data->padding_rows = rows - filled;
+  data->skipped_records = job.holes.size();
+  data->columns = layout.columns;
+  data->label_size = layout.label_size;
+  data->epoch = job.epoch;
+  data->index = job.index;
+  data->last_in_epoch = job.epoch_end;
+  data->pinned = slot.features.pinned() || slot.labels.pinned();
+  if (transfer_ && layout.kind == BatchKind::kDense) {
+    transfer_->copy(slot.device, slot.features.data(), rows * layout.columns * sizeof(float),
+                    slot.labels.data(), rows * layout.label_size * sizeof(float));
+    data->device = transfer_->device();
+  }
+  data->lease = std::move(job.lease);
+  job.data = std::move(data);
+}
+
+void Loader::Impl::mark_ready(Job& job) {
+  std::vector<std::unique_ptr<Unit>> units = std::move(job.kept_units);
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& unit : units) {
+      unit->reset();
+      free_units_.push_back(std::move(unit));
+    }
+    job.ready = true;
+  }
+  batch_ready_.notify_all();
+}
+
+// ---- the consumer ----
+
+std::optional<Batch> Loader::Impl::next() {
+  const auto waited = Clock::now();
+  std::unique_lock lock(mutex_);
+  while (true) {
+    if (failed_) std::rethrow_exception(failed_);
+    if (stopping_) throw StoppedError("channel '" + channel_ + "': the loader was stopped");
+    const auto it = jobs_.find(next_delivery_);
+    if (it != jobs_.end() && it->second->ready) {
+      std::unique_ptr<Job> job = std::move(it->second);
+      jobs_.erase(it);
+      ++next_delivery_;
+      if (job->error) {
+        failed_ = job->error;
+        lock.unlock();
+        job.reset();  // its slot goes back before the error leaves
+        std::rethrow_exception(failed_);
+      }
+      if (job->epoch_end) {
+        state_.epoch = job->epoch + 1;
+        state_.position = 0;
+      } else {
+        state_.epoch = job->epoch;
+        state_.position = job->first_position + job->records;
+      }
+      stats_.deliver.starved_seconds += seconds_since(waited);
+      if (!job->deliver || !job->data || job->data->rows == 0) continue;
+      BatchSlot* slot = job->data->lease.slot();
+      job->data->lease.pool()->mark_delivered(slot);
+      ++stats_.batches;
+      stats_.rows += job->data->rows - job->data->padding_rows;
+      stats_.deliver.records += job->records;
+      return Batch(std::move(job->data));
+    }
+    if (reader_finished_ && next_delivery_ >= jobs_total_) {
+      stats_.deliver.starved_seconds += seconds_since(waited);
+      return std::nullopt;
+    }
+    if (pool_ && pool_->all_delivered()) {
+      throw Error("channel '" + channel_ + "': all " + std::to_string(pool_->capacity()) +
+                  " batch buffers are held by the caller, so no further batch can be made: release batches "
+                  "(or copy what you keep) before asking for more, or raise prefetch_batches");
+    }
+    batch_ready_.wait(lock);
+  }
+}
+
+LoaderState Loader::Impl::state() const {
+  std::lock_guard lock(mutex_);
+  return state_;
+}
+
+LoaderStats Loader::Impl::stats() const {
+  std::lock_guard lock(mutex_);
+  LoaderStats stats = stats_;
+  const std::size_t pool_bytes = pool_ ? pool_->bytes() : 0;
+  stats.memory_bytes = pool_bytes + unit_bytes_ + window_bytes_;
+  stats.peak_memory_bytes = std::max(peak_memory_, stats.memory_bytes);
+  stats.decode.bytes = stats.decode.records;  // refined below for dense layouts
+  if (layout_ && layout_->kind == BatchKind::kDense) {
+    stats.decode.bytes = stats.decode.records * (layout_->columns + layout_->label_size) * sizeof(float);
+  }
+  return stats;
+}
+
+// ---- Loader ----
+
+Loader::Loader(const Environment& environment, std::string_view channel, LoaderOptions options)
+    : impl_(std::make_unique<Impl>(environment, channel, std::move(options))) {}
+Loader::~Loader() = default;
+std::optional<Batch> Loader::next() { return impl_->next(); }
+LoaderState Loader::state() const { return impl_->state(); }
+LoaderStats Loader::stats() const { return impl_->stats(); }
+void Loader::stop() { impl_->stop(); }
+const std::string& Loader::format() const { return impl_->format_name; }
+std::size_t Loader::num_shards() const { return impl_->sharding.num_shards; }
+std::size_t Loader::shard_index() const { return impl_->sharding.shard_index; }
+const std::string& Loader::sharding_reason() const { return impl_->sharding.reason; }
+std::size_t Loader::threads() const { return impl_->thread_count; }
+
+}  // namespace chanload

@@ -1,0 +1,105 @@
+#include <chanload/errors.h>
+#include <chanload/loader_options.h>
+
+#include <nlohmann/json.hpp>
+
+#include "format/data_format.h"
+#include "memory/device_transfer.h"
+
+namespace chanload {
+namespace {
+
+constexpr int kStateVersion = 1;
+
+void refuse(const std::string& option, const std::string& why) {
+  throw ConfigError("loader option " + option + ": " + why);
+}
+
+}  // namespace
+
+void LoaderOptions::validate() const {
+  if (!format.empty() && !format::parse_data_format(format)) {
+    refuse("format", "\"" + format + "\" is not one of csv, recordio-protobuf, recordio, tfrecord, lines");
+  }
+  if (mode == InputMode::kFastFile) refuse("mode", "FastFile is read as File; ask for File or Pipe");
+  if (batch_size == 0) refuse("batch_size", "must be at least 1");
+  if (batch_size > (std::size_t{1} << 24)) refuse("batch_size", "above 16777216 records");
+  if (delimiter == quote) refuse("delimiter", "the same character as the quote");
+  if (delimiter == '\n' || delimiter == '\r' || quote == '\n' || quote == '\r')
+    refuse("delimiter", "a line break cannot delimit fields or quote them");
+  if (num_shards.has_value() != shard_index.has_value())
+    refuse("num_shards", "give shard_index with it (or neither)");
+  if (num_shards && *num_shards == 0) refuse("num_shards", "must be at least 1");
+  if (num_shards && *shard_index >= *num_shards) {
+    refuse("shard_index",
+           std::to_string(*shard_index) + " is not below num_shards " + std::to_string(*num_shards));
+  }
+  if (threads > 256) refuse("threads", "above 256");
+  if (prefetch_batches == 0) refuse("prefetch_batches", "must be at least 1");
+  if (max_record_bytes == 0) refuse("max_record_bytes", "must be at least 1");
+  if (memory_budget_bytes < (std::size_t{1} << 20)) refuse("memory_budget_bytes", "below 1 MiB");
+  if (pipe_timeout.count() <= 0) refuse("pipe_timeout", "must be positive");
+  (void)memory::parse_device(device);  // throws ConfigError naming what it expects
+  if (resume) {
+    if (resume->batch_size != batch_size) {
+      refuse("resume", "the state was saved with batch_size " + std::to_string(resume->batch_size) +
+                           ", this loader has " + std::to_string(batch_size));
+    }
+    if (resume->shuffle_window != shuffle_window) {
+      refuse("resume", "the state was saved with shuffle_window " + std::to_string(resume->shuffle_window) +
+                           ", this loader has " + std::to_string(shuffle_window));
+    }
+    if (seed && *seed != resume->seed) {
+      refuse("resume", "the state was saved with seed " + std::to_string(resume->seed) +
+                           ", this loader has " + std::to_string(*seed));
+    }
+    if (epochs != 0 && resume->epoch > epochs) {
+      refuse("resume", "the state is in epoch " + std::to_string(resume->epoch) + ", past epochs " +
+                           std::to_string(epochs));
+    }
+  }
+}
+
+std::string LoaderState::to_json() const {
+  const nlohmann::ordered_json json = {
+      {"version", kStateVersion}, {"epoch", epoch},
+      {"position", position},     {"seed", seed},
+      {"num_shards", num_shards}, {"shard_index", shard_index},
+      {"batch_size", batch_size}, {"shuffle_window", shuffle_window},
+  };
+  return json.dump();
+}
+
+LoaderState LoaderState::from_json(std::string_view text) {
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw ConfigError(std::string("loader state: not JSON: ") + e.what());
+  }
+  if (!json.is_object()) throw ConfigError("loader state: expected a JSON object");
+  if (json.value("version", 0) != kStateVersion) {
+    throw ConfigError("loader state: version " + json.value("version", nlohmann::json()).dump() +
+                      ", this chanload reads version " + std::to_string(kStateVersion));
+  }
+  const auto field = [&](const char* name) -> std::uint64_t {
+    const auto it = json.find(name);
+    if (it == json.end() || !it->is_number_unsigned()) {
+      throw ConfigError(std::string("loader state: \"") + name + "\" missing or not a non-negative integer");
+    }
+    return it->get<std::uint64_t>();
+  };
+  LoaderState state;
+  state.epoch = field("epoch");
+  state.position = field("position");
+  state.seed = field("seed");
+  state.num_shards = field("num_shards");
+  state.shard_index = field("shard_index");
+  state.batch_size = field("batch_size");
+  state.shuffle_window = field("shuffle_window");
+  if (state.num_shards == 0 || state.shard_index >= state.num_shards)
+    throw ConfigError("loader state: shard_index not below num_shards");
+  return state;
+}
+
+}  // namespace chanload

@@ -1,0 +1,643 @@
+// The loader end to end over real files and FIFOs: order, batches, sharding, shuffle, resume,
+// errors, back-pressure, memory budget and shutdown.
+#include <chanload/errors.h>
+#include <chanload/loader.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <numeric>
+#include <set>
+#include <thread>
+
+#include "io_test_util.h"
+#include "memory/cuda_device.h"
+#include "protobuf_wire.h"
+#include "test_tree.h"
+
+namespace chanload {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using testing::TestTree;
+
+Environment load(const TestTree& tree) {
+  EnvironmentOptions options;
+  options.root = tree.root();
+  options.probe_devices = false;
+  return Environment::load(options);
+}
+
+// A CSV row whose label is its id and whose features are id*10+1 and id*10+2.
+std::string row(int id) {
+  return std::to_string(id) + "," + std::to_string(id * 10 + 1) + "," + std::to_string(id * 10 + 2) + "\n";
+}
+
+// `total` rows spread over `files` files (natural order: part-1, part-2, ... part-10), with a blank
+// line in each file that the loader must not count as a record.
+void csv_channel(const TestTree& tree, int total, int files, const std::string& mode = "File") {
+  tree.write_config("inputdataconfig.json", R"({"train": {"TrainingInputMode": ")" + mode +
+                                                R"(", "ContentType": "text/csv;label_size=1"}})");
+  int id = 0;
+  for (int f = 0; f < files; ++f) {
+    std::string content;
+    const int count = total / files + (f < total % files ? 1 : 0);
+    for (int i = 0; i < count; ++i) {
+      content += row(id++);
+      if (i == count / 2) content += "\n";
+    }
+    tree.write("input/data/train/part-" + std::to_string(f + 1), content);
+  }
+}
+
+struct Delivered {
+  std::vector<std::vector<int>> batches;  // label ids per batch
+  std::vector<int> ids() const {
+    std::vector<int> all;
+    for (const auto& b : batches) all.insert(all.end(), b.begin(), b.end());
+    return all;
+  }
+};
+
+Delivered take(Loader& loader, std::size_t max_batches = SIZE_MAX) {
+  Delivered out;
+  while (out.batches.size() < max_batches) {
+    auto batch = loader.next();
+    if (!batch) break;
+    std::vector<int> ids;
+    const auto labels = batch->labels();
+    const auto features = batch->features();
+    EXPECT_EQ(batch->kind(), BatchKind::kDense);
+    EXPECT_EQ(batch->columns(), 2U);
+    for (std::size_t r = 0; r < batch->rows() - batch->padding_rows(); ++r) {
+      const int id = static_cast<int>(labels[r]);
+      EXPECT_EQ(features[2 * r], static_cast<float>(id * 10 + 1));
+      EXPECT_EQ(features[2 * r + 1], static_cast<float>(id * 10 + 2));
+      ids.push_back(id);
+    }
+    out.batches.push_back(std::move(ids));
+  }
+  return out;
+}
+
+std::vector<int> range(int n) {
+  std::vector<int> v(static_cast<std::size_t>(n));
+  std::iota(v.begin(), v.end(), 0);
+  return v;
+}
+
+TEST(Loader, DeliversCsvInDataOrderWithParallelDecode) {
+  TestTree tree;
+  csv_channel(tree, 5000, 12);
+  LoaderOptions options;
+  options.batch_size = 64;
+  options.threads = 3;
+  Loader loader(load(tree), "train", options);
+  EXPECT_EQ(loader.format(), "csv");
+  const Delivered got = take(loader);
+  EXPECT_EQ(got.ids(), range(5000));
+  ASSERT_EQ(got.batches.size(), 79U);  // 78 full batches and one of 8
+  EXPECT_EQ(got.batches.back().size(), 8U);
+  const LoaderStats stats = loader.stats();
+  EXPECT_EQ(stats.rows, 5000U);
+  EXPECT_EQ(stats.batches, 79U);
+  EXPECT_EQ(stats.skipped_rows, 12U);  // the blank lines
+  EXPECT_EQ(stats.read.records, 5000U);
+  EXPECT_EQ(stats.decode.records, 5000U);
+}
+
+TEST(Loader, LastBatchKeepDropPad) {
+  TestTree tree;
+  csv_channel(tree, 10, 1);
+  for (LastBatch policy : {LastBatch::kKeep, LastBatch::kDrop, LastBatch::kPad}) {
+    LoaderOptions options;
+    options.batch_size = 4;
+    options.epochs = 2;
+    options.last_batch = policy;
+    Loader loader(load(tree), "train", options);
+    std::vector<std::size_t> rows;
+    std::vector<std::size_t> padding;
+    std::vector<bool> last;
+    while (auto batch = loader.next()) {
+      rows.push_back(batch->rows());
+      padding.push_back(batch->padding_rows());
+      last.push_back(batch->last_in_epoch());
+      if (batch->padding_rows() > 0) {
+        for (float v : batch->features().subspan((batch->rows() - batch->padding_rows()) * 2))
+          EXPECT_EQ(v, 0.0F);
+      }
+    }
+    if (policy == LastBatch::kKeep) {
+      EXPECT_THAT(rows, ::testing::ElementsAre(4, 4, 2, 4, 4, 2));
+      EXPECT_THAT(last, ::testing::ElementsAre(false, false, true, false, false, true));
+    } else if (policy == LastBatch::kDrop) {
+      EXPECT_THAT(rows, ::testing::ElementsAre(4, 4, 4, 4));
+    } else {
+      EXPECT_THAT(rows, ::testing::ElementsAre(4, 4, 4, 4, 4, 4));
+      EXPECT_THAT(padding, ::testing::ElementsAre(0, 0, 2, 0, 0, 2));
+    }
+  }
+}
+
+TEST(Loader, ShardsDeliverEveryRecordExactlyOnceAndBalanced) {
+  TestTree tree;
+  csv_channel(tree, 97, 5);
+  for (std::size_t shards : {1U, 2U, 3U, 5U, 7U, 16U, 97U, 150U}) {
+    std::multiset<int> seen;
+    std::size_t smallest = SIZE_MAX;
+    std::size_t largest = 0;
+    for (std::size_t index = 0; index < shards; ++index) {
+      LoaderOptions options;
+      options.batch_size = 8;
+      options.num_shards = shards;
+      options.shard_index = index;
+      options.threads = 2;
+      if (index % 2 == 1) options.shuffle_window = 10;
+      Loader loader(load(tree), "train", options);
+      const auto ids = take(loader).ids();
+      seen.insert(ids.begin(), ids.end());
+      smallest = std::min(smallest, ids.size());
+      largest = std::max(largest, ids.size());
+    }
+    EXPECT_EQ(std::vector<int>(seen.begin(), seen.end()), range(97)) << shards << " shards";
+    EXPECT_LE(largest - smallest, 1U) << shards << " shards";
+  }
+}
+
+TEST(Loader, ShuffleIsReproduciblePerSeedAndDiffersAcrossSeedsAndEpochs) {
+  TestTree tree;
+  csv_channel(tree, 400, 3);
+  const auto run = [&](std::uint64_t seed, std::size_t threads, bool reshuffle) {
+    LoaderOptions options;
+    options.batch_size = 32;
+    options.shuffle_window = 64;
+    options.seed = seed;
+    options.epochs = 2;
+    options.threads = threads;
+    options.reshuffle_each_epoch = reshuffle;
+    Loader loader(load(tree), "train", options);
+    return take(loader).ids();
+  };
+  const auto a = run(7, 1, true);
+  EXPECT_EQ(a, run(7, 3, true));  // the thread count does not change the order
+  EXPECT_NE(a, run(8, 2, true));
+  const std::vector<int> first(a.begin(), a.begin() + 400);
+  const std::vector<int> second(a.begin() + 400, a.end());
+  EXPECT_NE(first, range(400));
+  EXPECT_NE(first, second);
+  auto sorted = first;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(sorted, range(400));
+  const auto same = run(7, 2, false);
+  EXPECT_EQ(std::vector<int>(same.begin(), same.begin() + 400),
+            std::vector<int>(same.begin() + 400, same.end()));
+}
+
+TEST(Loader, ResumeYieldsExactlyTheRemainingBatches) {
+  TestTree tree;
+  csv_channel(tree, 203, 4);
+  LoaderOptions options;
+  options.batch_size = 16;
+  options.shuffle_window = 50;
+  options.seed = 99;
+  options.epochs = 3;
+  options.num_shards = 2;
+  options.shard_index = 1;
+  options.threads = 2;
+  Loader whole(load(tree), "train", options);
+  const Delivered all = take(whole);
+  ASSERT_EQ(all.batches.size(), 21U);  // 102 records a shard: 7 batches an epoch
+  for (std::size_t stop_after : {0U, 1U, 3U, 6U, 7U, 8U, 13U, 14U, 20U, 21U}) {
+    std::string saved;
+    {
+      Loader first(load(tree), "train", options);
+      const Delivered head = take(first, stop_after);
+      EXPECT_EQ(head.batches.size(), stop_after);
+      saved = first.state().to_json();
+    }
+    LoaderOptions resumed_options = options;
+    resumed_options.seed.reset();
+    resumed_options.resume = LoaderState::from_json(saved);
+    Loader resumed(load(tree), "train", resumed_options);
+    const Delivered rest = take(resumed);
+    const std::vector<std::vector<int>> expected(
+        all.batches.begin() + static_cast<std::ptrdiff_t>(stop_after), all.batches.end());
+    EXPECT_EQ(rest.batches, expected) << "resumed after " << stop_after << " batches from " << saved;
+  }
+}
+
+TEST(Loader, StateRoundTripsThroughJsonAndIsRefusedWhenItDoesNotFit) {
+  const LoaderState state{3, 1234, 18446744073709551615ULL, 4, 2, 256, 1000};
+  EXPECT_EQ(LoaderState::from_json(state.to_json()), state);
+  EXPECT_THROW(LoaderState::from_json("{\"version\":1}"), ConfigError);
+  EXPECT_THROW(LoaderState::from_json("[1]"), ConfigError);
+  EXPECT_THROW(LoaderState::from_json("not json"), ConfigError);
+
+  TestTree tree;
+  csv_channel(tree, 10, 1);
+  LoaderOptions options;
+  options.batch_size = 4;
+  options.resume = LoaderState{0, 4, 1, 1, 0, 8, 0};
+  try {
+    Loader loader(load(tree), "train", options);
+    FAIL() << "a state saved with another batch size was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("batch_size 8, this loader has 4"));
+  }
+  options.batch_size = 8;
+  options.resume = LoaderState{0, 4, 1, 3, 0, 8, 0};
+  EXPECT_THROW(Loader(load(tree), "train", options), ConfigError);  // another sharding
+}
+
+TEST(Loader, PipeModeResumesFromTheRightEpochsFifo) {
+  TestTree tree;
+  const int total = 300;
+  csv_channel(tree, total, 1);
+  std::string content;
+  for (int i = 0; i < total; ++i) content += row(i);
+  std::filesystem::remove_all(tree.root() / "input/data/train");
+  tree.write_config("inputdataconfig.json",
+                    R"({"train": {"TrainingInputMode": "Pipe", "ContentType": "text/csv;label_size=1"}})");
+  const std::string fifo = (tree.root() / "input/data/train_").string();
+  LoaderOptions options;
+  options.batch_size = 25;
+  options.epochs = 2;
+  options.shuffle_window = 40;
+  options.seed = 5;
+  options.pipe_timeout = 20s;
+
+  std::vector<std::thread> writers;
+  writers.push_back(testing::fifo_writer(fifo + "0", content));
+  writers.push_back(testing::fifo_writer(fifo + "1", content));
+  Delivered all;
+  {
+    Loader loader(load(tree), "train", options);
+    all = take(loader);
+  }
+  for (auto& w : writers) w.join();
+  writers.clear();
+  ASSERT_EQ(all.batches.size(), 24U);
+
+  // Stop after 15 batches (in epoch 1), resume: the FIFO of epoch 1 is opened again.
+  std::string saved;
+  writers.push_back(testing::fifo_writer(fifo + "0", content));
+  writers.push_back(testing::fifo_writer(fifo + "1", content));
+  {
+    Loader loader(load(tree), "train", options);
+    take(loader, 15);
+    saved = loader.state().to_json();
+  }
+  for (auto& w : writers) w.join();  // the writer of epoch 1 sees its reader go (EPIPE) and ends
+  writers.clear();
+  EXPECT_EQ(LoaderState::from_json(saved).epoch, 1U);
+  writers.push_back(testing::fifo_writer(fifo + "1", content));
+  LoaderOptions resumed = options;
+  resumed.resume = LoaderState::from_json(saved);
+  Loader loader(load(tree), "train", resumed);
+  const Delivered rest = take(loader);
+  for (auto& w : writers) w.join();
+  EXPECT_EQ(rest.batches, std::vector<std::vector<int>>(all.batches.begin() + 15, all.batches.end()));
+}
+
+std::string bad_csv_channel(const TestTree& tree) {
+  tree.write_config("inputdataconfig.json", R"({"train": {"ContentType": "text/csv;label_size=1"}})");
+  std::string a;
+  std::string b;
+  for (int i = 0; i < 600; ++i) a += row(i);
+  for (int i = 600; i < 1200; ++i) b += (i == 900 ? std::string("900,x,9002\n") : row(i));
+  tree.write("input/data/train/a.csv", a);
+  tree.write("input/data/train/b.csv", b);
+  return "b.csv line 301";
+}
+
+TEST(Loader, ABadRecordInAShuffledParallelRunSurfacesWithItsPlace) {
+  TestTree tree;
+  const std::string where = bad_csv_channel(tree);
+  LoaderOptions options;
+  options.batch_size = 50;
+  options.shuffle_window = 300;
+  options.seed = 1;
+  options.threads = 4;
+  Loader loader(load(tree), "train", options);
+  std::size_t delivered = 0;
+  try {
+    while (auto batch = loader.next()) delivered += batch->rows();
+    FAIL() << "the bad record was not reported";
+  } catch (const DataError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("channel 'train'"));
+    EXPECT_THAT(e.what(), HasSubstr(where));
+    EXPECT_THAT(e.what(), HasSubstr("\"x\" is not a number"));
+  }
+  EXPECT_LT(delivered, 1200U);
+  EXPECT_EQ(delivered % 50, 0U);           // whole batches before the failing one
+  EXPECT_THROW(loader.next(), DataError);  // and again: the loader does not go on past it
+}
+
+TEST(Loader, SkipPolicyCountsAndLeavesTheRecordOut) {
+  TestTree tree;
+  bad_csv_channel(tree);
+  LoaderOptions options;
+  options.batch_size = 64;
+  options.threads = 3;
+  options.bad_records = BadRecords::kSkip;
+  Loader loader(load(tree), "train", options);
+  std::vector<int> ids;
+  std::size_t skipped = 0;
+  while (auto batch = loader.next()) {
+    skipped += batch->skipped_records();
+    for (std::size_t r = 0; r < batch->rows(); ++r) ids.push_back(static_cast<int>(batch->labels()[r]));
+  }
+  auto expected = range(1200);
+  expected.erase(expected.begin() + 900);
+  EXPECT_EQ(ids, expected);
+  EXPECT_EQ(skipped, 1U);
+  EXPECT_EQ(loader.stats().bad_records, 1U);
+}
+
+TEST(Loader, ARowOfAnotherWidthIsAnErrorNamingFileAndLine) {
+  TestTree tree;
+  tree.write_config("inputdataconfig.json", R"({"train": {"ContentType": "text/csv"}})");
+  std::string text;
+  for (int i = 0; i < 3000; ++i) text += (i == 2500 ? std::string("1,2\n") : row(i));
+  tree.write("input/data/train/w.csv", text);
+  LoaderOptions options;
+  options.threads = 2;
+  Loader loader(load(tree), "train", options);
+  try {
+    while (loader.next()) {
+    }
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("w.csv line 2501: expected 3 fields, found 2"));
+  }
+}
+
+TEST(Loader, SlowConsumerBacksUpTheReaderWithinTheMemoryBudget) {
+  TestTree tree;
+  tree.write_config("inputdataconfig.json", R"({"train": {"ContentType": "text/csv;label_size=1"}})");
+  std::string text;
+  for (int i = 0; i < 200000; ++i) text += row(i);  // about 5 MB
+  tree.write("input/data/train/big.csv", text);
+  LoaderOptions options;
+  options.batch_size = 1000;
+  options.prefetch_batches = 2;
+  options.memory_budget_bytes = 2U << 20;
+  options.threads = 2;
+  Loader loader(load(tree), "train", options);
+  ASSERT_TRUE(loader.next());
+  std::this_thread::sleep_for(300ms);
+  const LoaderStats held = loader.stats();
+  // The reader stopped: what it framed is what fills the pool and the units in flight, far from all.
+  EXPECT_LT(held.read.records, 20000U);
+  EXPECT_LE(held.peak_memory_bytes, options.memory_budget_bytes);
+  std::size_t rows = 1000;
+  while (auto batch = loader.next()) rows += batch->rows();
+  EXPECT_EQ(rows, 200000U);
+  const LoaderStats done = loader.stats();
+  EXPECT_GT(done.read.blocked_seconds, 0.25);  // the reader waited out the consumer's pause
+  EXPECT_LE(done.peak_memory_bytes, options.memory_budget_bytes);
+}
+
+TEST(Loader, HoldingEveryBatchBufferIsAnErrorNotAHang) {
+  TestTree tree;
+  csv_channel(tree, 100, 1);
+  LoaderOptions options;
+  options.batch_size = 5;
+  options.prefetch_batches = 2;
+  Loader loader(load(tree), "train", options);
+  std::vector<Batch> kept;
+  try {
+    for (int i = 0; i < 20; ++i) kept.push_back(*loader.next());
+    FAIL() << "no error after keeping " << kept.size() << " batches";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("batch buffers are held by the caller"));
+  }
+  EXPECT_EQ(kept.size(), 3U);
+  kept.clear();
+  EXPECT_TRUE(loader.next());
+}
+
+TEST(Loader, ABatchOutlivesItsLoader) {
+  TestTree tree;
+  csv_channel(tree, 10, 1);
+  std::optional<Batch> batch;
+  {
+    LoaderOptions options;
+    options.batch_size = 4;
+    Loader loader(load(tree), "train", options);
+    batch = loader.next();
+  }
+  ASSERT_TRUE(batch);
+  EXPECT_THAT(std::vector<float>(batch->labels().begin(), batch->labels().end()),
+              ::testing::ElementsAre(0, 1, 2, 3));
+}
+
+TEST(Loader, StopsPromptlyWhileWaitingOnAFifoThatNeverComes) {
+  TestTree tree;
+  tree.write_config("inputdataconfig.json",
+                    R"({"train": {"TrainingInputMode": "Pipe", "ContentType": "text/csv"}})");
+  std::filesystem::create_directories(tree.root() / "input/data");
+  LoaderOptions options;
+  options.pipe_timeout = 600s;
+  {
+    auto loader = std::make_unique<Loader>(load(tree), "train", options);
+    std::this_thread::sleep_for(100ms);
+    const auto started = std::chrono::steady_clock::now();
+    loader.reset();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  }
+  Loader loader(load(tree), "train", options);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(100ms);
+    loader.stop();
+  });
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_THROW(loader.next(), StoppedError);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  stopper.join();
+}
+
+TEST(Loader, PipeTimeoutSurfacesFromNext) {
+  TestTree tree;
+  tree.write_config("inputdataconfig.json",
+                    R"({"train": {"TrainingInputMode": "Pipe", "ContentType": "text/csv"}})");
+  LoaderOptions options;
+  options.pipe_timeout = 200ms;
+  Loader loader(load(tree), "train", options);
+  try {
+    loader.next();
+    FAIL();
+  } catch (const TimeoutError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("channel 'train'"));
+    EXPECT_THAT(e.what(), HasSubstr("train_0"));
+  }
+}
+
+std::string dense_record(float label, const std::vector<float>& features) {
+  using namespace chanload::testing;
+  return recordio_record(entry(1, 2, field(1, 2, packed_floats(features))) +
+                         entry(2, 2, field(1, 2, packed_floats({label}))));
+}
+
+std::string sparse_record(float label, const std::vector<std::uint64_t>& keys,
+                          const std::vector<float>& values, std::uint64_t width) {
+  using namespace chanload::testing;
+  const std::string tensor = field(1, 2, packed_floats(values)) + field(2, 2, packed_varints(keys)) +
+                             field(3, 2, packed_varints({width}));
+  return recordio_record(entry(1, 2, tensor) + entry(2, 2, field(1, 2, packed_floats({label}))));
+}
+
+TEST(Loader, RecordIOProtobufDenseAndSparse) {
+  TestTree tree;
+  tree.write_config("inputdataconfig.json",
+                    R"({"dense": {"ContentType": "application/x-recordio-protobuf"},
+                        "sparse": {"ContentType": "application/x-recordio-protobuf"}})");
+  std::string dense;
+  std::string sparse;
+  for (int i = 0; i < 3000; ++i) {
+    const auto f = static_cast<float>(i);
+    dense += dense_record(f, {f, f + 0.5F, -f});
+    sparse += sparse_record(f, {static_cast<std::uint64_t>(i % 7), 9}, {f, 2 * f}, 10);
+  }
+  tree.write("input/data/dense/a.rec", dense);
+  tree.write("input/data/sparse/a.rec", sparse);
+
+  LoaderOptions options;
+  options.batch_size = 700;
+  options.threads = 3;
+  {
+    Loader loader(load(tree), "dense", options);
+    int next_id = 0;
+    while (auto batch = loader.next()) {
+      ASSERT_EQ(batch->kind(), BatchKind::kDense);
+      for (std::size_t r = 0; r < batch->rows(); ++r, ++next_id) {
+        ASSERT_EQ(batch->labels()[r], static_cast<float>(next_id));
+        ASSERT_EQ(batch->features()[r * 3 + 2], -static_cast<float>(next_id));
+      }
+    }
+    EXPECT_EQ(next_id, 3000);
+  }
+  {
+    Loader loader(load(tree), "sparse", options);
+    int next_id = 0;
+    while (auto batch = loader.next()) {
+      ASSERT_EQ(batch->kind(), BatchKind::kSparse);
+      EXPECT_EQ(batch->columns(), 10U);
+      ASSERT_EQ(batch->indptr().size(), batch->rows() + 1);
+      for (std::size_t r = 0; r < batch->rows(); ++r, ++next_id) {
+        const auto begin = static_cast<std::size_t>(batch->indptr()[r]);
+        ASSERT_EQ(batch->indptr()[r + 1] - batch->indptr()[r], 2);
+        EXPECT_EQ(batch->indices()[begin], next_id % 7);
+        EXPECT_EQ(batch->values()[begin + 1], 2.0F * static_cast<float>(next_id));
+        EXPECT_EQ(batch->labels()[r], static_cast<float>(next_id));
+      }
+    }
+    EXPECT_EQ(next_id, 3000);
+  }
+  options.densify = true;
+  Loader loader(load(tree), "sparse", options);
+  const auto batch = loader.next();
+  ASSERT_EQ(batch->kind(), BatchKind::kDense);
+  EXPECT_EQ(batch->features()[1 * 10 + 1], 1.0F);
+  EXPECT_EQ(batch->features()[1 * 10 + 9], 2.0F);
+}
+
+TEST(Loader, RawFormatsDeliverPayloads) {
+  TestTree tree;
+  tree.write_config("inputdataconfig.json", R"({"text": {"ContentType": "text/plain"}})");
+  std::string text;
+  for (int i = 0; i < 1000; ++i) text += "line " + std::to_string(i) + "\n";
+  tree.write("input/data/text/a.txt", text);
+  LoaderOptions options;
+  options.batch_size = 300;
+  Loader loader(load(tree), "text", options);
+  EXPECT_EQ(loader.format(), "lines");
+  int next_id = 0;
+  while (auto batch = loader.next()) {
+    ASSERT_EQ(batch->kind(), BatchKind::kRaw);
+    ASSERT_EQ(batch->offsets().size(), batch->rows() + 1);
+    for (std::size_t r = 0; r < batch->rows(); ++r, ++next_id) {
+      const auto payload = batch->payload(r);
+      EXPECT_EQ(std::string(reinterpret_cast<const char*>(payload.data()), payload.size()),
+                "line " + std::to_string(next_id));
+    }
+  }
+  EXPECT_EQ(next_id, 1000);
+}
+
+TEST(Loader, ValidateRefusesWhatItCannotDo) {
+  const auto refused = [](auto change) {
+    LoaderOptions options;
+    change(options);
+    try {
+      options.validate();
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_THAT(refused([](LoaderOptions& o) { o.batch_size = 0; }), HasSubstr("batch_size"));
+  EXPECT_THAT(refused([](LoaderOptions& o) { o.format = "parquet"; }), HasSubstr("\"parquet\""));
+  EXPECT_THAT(refused([](LoaderOptions& o) { o.num_shards = 2; }), HasSubstr("shard_index"));
+  EXPECT_THAT(refused([](LoaderOptions& o) { o.num_shards = 2, o.shard_index = 2; }), HasSubstr("not below"));
+  EXPECT_THAT(refused([](LoaderOptions& o) { o.device = "gpu"; }), HasSubstr("cuda:N"));
+  EXPECT_THAT(refused([](LoaderOptions& o) { o.delimiter = '"'; }), HasSubstr("quote"));
+  EXPECT_THAT(refused([](LoaderOptions& o) { o.memory_budget_bytes = 1000; }), HasSubstr("1 MiB"));
+  EXPECT_EQ(refused([](LoaderOptions&) {}), "accepted");
+}
+
+TEST(Loader, ABatchLargerThanTheBudgetIsAClearError) {
+  TestTree tree;
+  csv_channel(tree, 10, 1);
+  LoaderOptions options;
+  options.batch_size = 1U << 20;
+  options.memory_budget_bytes = 4U << 20;
+  Loader loader(load(tree), "train", options);
+  try {
+    loader.next();
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("memory_budget_bytes"));
+  }
+}
+
+TEST(Loader, CudaDeviceWithoutAGpuIsRefusedAtOpen) {
+  if (memory::probe_cuda().device_count > 0) GTEST_SKIP() << "a GPU is present";
+  TestTree tree;
+  csv_channel(tree, 10, 1);
+  LoaderOptions options;
+  options.device = "cuda:0";
+  try {
+    Loader loader(load(tree), "train", options);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("cuda:0 is not available"));
+  }
+}
+
+TEST(Loader, CopiesBatchesToTheGpu) {
+  if (memory::probe_cuda().device_count == 0)
+    GTEST_SKIP() << "no CUDA device: " << memory::probe_cuda().reason;
+  TestTree tree;
+  csv_channel(tree, 1000, 2);
+  LoaderOptions options;
+  options.batch_size = 100;
+  options.device = "cuda:0";
+  Loader loader(load(tree), "train", options);
+  std::size_t rows = 0;
+  while (auto batch = loader.next()) {
+    EXPECT_EQ(batch->device(), 0);
+    EXPECT_TRUE(batch->pinned());
+    ASSERT_NE(batch->device_features(), nullptr);
+    batch->synchronize();
+    rows += batch->rows();
+  }
+  EXPECT_EQ(rows, 1000U);
+}
+
+}  // namespace
+}  // namespace chanload
