@@ -1,20 +1,19 @@
-// chanload read: decode a channel's records; write them as NumPy files, or just measure.
+// chanload read: a channel through the loader (sharded, shuffled, batched); writes the records as
+// NumPy files, or only measures.
 #include <chanload/environment.h>
 #include <chanload/errors.h>
+#include <chanload/loader.h>
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "format/csv_decoder.h"
-#include "format/data_format.h"
 #include "format/npy_writer.h"
-#include "format/record_reader.h"
-#include "format/recordio_protobuf_decoder.h"
-#include "io/channel_source.h"
 
 namespace chanload::cli {
 namespace {
@@ -22,17 +21,17 @@ namespace {
 struct ReadOptions {
   std::string root;
   std::string channel;
-  std::string format;
-  std::optional<std::size_t> label_size;
+  LoaderOptions loader;
+  std::string mode;
   std::string delimiter = ",";
-  std::size_t batch_size = 1024;
-  std::uint64_t epochs = 1;
-  double pipe_timeout_seconds = 600;
-  bool header = false;
+  std::string last_batch = "keep";
+  bool drop_last = false;
   bool empty_is_error = false;
-  bool densify = false;
   std::string bad_records = "error";
-  std::size_t max_record_bytes = std::size_t{64} << 20;
+  double pipe_timeout_seconds = 600;
+  std::optional<std::uint64_t> max_batches;
+  std::string resume;
+  std::string save_state;
   std::string output;
   bool stats = false;
 };
@@ -47,13 +46,13 @@ class NumericOutput {
  public:
   explicit NumericOutput(const std::string& dir)
       : features_(dir + "/features.npy", "<f4", 4), labels_(dir + "/labels.npy", "<f4", 4) {}
-  void write(const format::DecodedRows& rows) {
-    if (rows.rows == 0) return;
-    if (rows.sparse) throw std::logic_error("NumericOutput takes dense rows (the decoder densifies)");
-    features_.set_columns(rows.columns);
-    labels_.set_columns(rows.label_size);
-    features_.append(bytes_of(rows.features), rows.rows);
-    labels_.append(bytes_of(rows.labels), rows.rows);
+  void write(const Batch& batch) {
+    if (batch.kind() != BatchKind::kDense)
+      throw std::logic_error("NumericOutput takes dense batches (densified)");
+    features_.set_columns(batch.columns());
+    labels_.set_columns(batch.label_size());
+    features_.append(std::as_bytes(batch.features()), batch.rows());
+    labels_.append(std::as_bytes(batch.labels()), batch.rows());
   }
   void close() {
     features_.close();
@@ -99,111 +98,111 @@ class RawOutput {
   std::int64_t end_ = 0;
 };
 
-int run_read(const ReadOptions& options) {
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot open the resume state", path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+nlohmann::json stage_json(const StageStats& stage) {
+  return {{"bytes", stage.bytes},
+          {"records", stage.records},
+          {"busy_seconds", stage.busy_seconds},
+          {"starved_seconds", stage.starved_seconds},
+          {"blocked_seconds", stage.blocked_seconds}};
+}
+
+int run_read(ReadOptions options) {
   const auto started = std::chrono::steady_clock::now();
   EnvironmentOptions env_options;
   if (!options.root.empty()) env_options.root = options.root;
   env_options.probe_devices = false;
   const Environment environment = Environment::load(env_options);
-  const ChannelConfig& channel = environment.channel(options.channel);
 
-  std::optional<format::DataFormat> requested;
-  if (!options.format.empty()) requested = format::parse_data_format(options.format);
-  const format::DataFormat data_format = format::resolve_data_format(channel, requested);
+  LoaderOptions& loader_options = options.loader;
   if (options.delimiter.size() != 1) throw ConfigError("--delimiter takes one character");
-  if (options.batch_size == 0) throw ConfigError("--batch-size must be positive");
+  loader_options.delimiter = options.delimiter[0];
+  if (!options.mode.empty())
+    loader_options.mode = options.mode == "pipe" ? InputMode::kPipe : InputMode::kFile;
+  loader_options.empty_is_nan = !options.empty_is_error;
+  loader_options.bad_records = options.bad_records == "skip"   ? BadRecords::kSkip
+                               : options.bad_records == "warn" ? BadRecords::kWarn
+                                                               : BadRecords::kError;
+  loader_options.last_batch = options.drop_last              ? LastBatch::kDrop
+                              : options.last_batch == "drop" ? LastBatch::kDrop
+                              : options.last_batch == "pad"  ? LastBatch::kPad
+                                                             : LastBatch::kKeep;
+  loader_options.pipe_timeout =
+      std::chrono::milliseconds(static_cast<long long>(options.pipe_timeout_seconds * 1000));
+  if (!options.resume.empty()) loader_options.resume = LoaderState::from_json(read_file(options.resume));
+  // .npy output is dense: sparse RecordIO-protobuf is densified (bounded by max_record_bytes).
+  if (!options.output.empty()) loader_options.densify = true;
 
-  io::ChannelReadOptions read;
-  read.epochs = options.epochs;
-  read.pipe_timeout = std::chrono::milliseconds(static_cast<long long>(options.pipe_timeout_seconds * 1000));
-  io::ChannelSource source(environment, options.channel, read);
-
-  format::FramerOptions framing;
-  framing.max_record_bytes = options.max_record_bytes;
-  const format::RecordFormat record_format =
-      data_format == format::DataFormat::kCsv        ? format::RecordFormat::kCsv
-      : data_format == format::DataFormat::kTFRecord ? format::RecordFormat::kTFRecord
-      : data_format == format::DataFormat::kLines    ? format::RecordFormat::kLines
-                                                     : format::RecordFormat::kRecordIO;
-  format::RecordReader reader(source, record_format, framing);
-
-  format::CsvDecodeOptions csv;
-  csv.label_size = options.label_size.value_or(format::label_size_from(channel).value_or(0));
-  csv.delimiter = options.delimiter[0];
-  csv.header = options.header;
-  csv.empty_is_nan = !options.empty_is_error;
-  csv.bad_records = options.bad_records == "skip"   ? format::BadRecordPolicy::kSkip
-                    : options.bad_records == "warn" ? format::BadRecordPolicy::kWarn
-                                                    : format::BadRecordPolicy::kError;
-  format::CsvDecoder csv_decoder(csv);
-  // .npy output is dense: densify in the decoder, which bounds the width a record's shape can ask for.
-  format::RecordIOProtobufOptions protobuf_options;
-  protobuf_options.densify = options.densify || !options.output.empty();
-  protobuf_options.max_row_bytes = options.max_record_bytes;
-  format::RecordIOProtobufDecoder protobuf_decoder(protobuf_options);
-
-  const bool numeric =
-      data_format == format::DataFormat::kCsv || data_format == format::DataFormat::kRecordIOProtobuf;
+  Loader loader(environment, options.channel, loader_options);
   std::unique_ptr<NumericOutput> numeric_output;
   std::unique_ptr<RawOutput> raw_output;
-  if (!options.output.empty()) {
-    std::filesystem::create_directories(options.output);
-    if (numeric) {
-      numeric_output = std::make_unique<NumericOutput>(options.output);
-    } else {
-      raw_output = std::make_unique<RawOutput>(options.output);
-    }
-  }
-
-  format::DecodedRows batch;
-  std::uint64_t rows = 0;
-  std::uint64_t skipped = 0;
   std::uint64_t batches = 0;
-  const auto flush = [&] {
-    if (batch.rows == 0) return;
-    rows += batch.rows;
+  std::uint64_t rows = 0;
+  while (!options.max_batches || batches < *options.max_batches) {
+    const std::optional<Batch> batch = loader.next();
+    if (!batch) break;
     ++batches;
-    if (numeric_output) numeric_output->write(batch);
-    batch.clear();
-  };
-  while (auto record = reader.next()) {
-    if (data_format == format::DataFormat::kCsv) {
-      if (csv_decoder.decode(record->payload, record->place, batch) == format::CsvDecoder::Outcome::kSkipped)
-        ++skipped;
-    } else if (data_format == format::DataFormat::kRecordIOProtobuf) {
-      protobuf_decoder.decode(record->payload, record->place, batch);
-    } else {
-      ++rows;
-      if (raw_output) raw_output->write(record->payload);
-      continue;
+    rows += batch->rows() - batch->padding_rows();
+    if (options.output.empty()) continue;
+    if (!numeric_output && !raw_output) {
+      std::filesystem::create_directories(options.output);
+      if (batch->kind() == BatchKind::kRaw) {
+        raw_output = std::make_unique<RawOutput>(options.output);
+      } else {
+        numeric_output = std::make_unique<NumericOutput>(options.output);
+      }
     }
-    if (batch.rows >= options.batch_size) flush();
+    if (raw_output) {
+      for (std::size_t r = 0; r < batch->rows(); ++r) raw_output->write(batch->payload(r));
+    } else {
+      numeric_output->write(*batch);
+    }
   }
-  flush();
   if (numeric_output) numeric_output->close();
   if (raw_output) raw_output->close();
+  if (!options.save_state.empty()) {
+    std::ofstream out(options.save_state, std::ios::trunc);
+    out << loader.state().to_json() << '\n';
+    if (!out) throw IoError(options.save_state + ": cannot write the state", options.save_state);
+  }
 
   if (options.stats) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    const auto& reader_stats = reader.stats();
-    nlohmann::json stats = {
+    const LoaderStats stats = loader.stats();
+    const ChannelConfig& channel = environment.channel(options.channel);
+    nlohmann::json json = {
         {"channel", channel.name},
-        {"format", std::string(format::to_string(data_format))},
-        {"mode", std::string(to_string(source.mode()))},
-        {"epochs", options.epochs},
-        {"records", reader_stats.records},
+        {"format", loader.format()},
+        {"mode", std::string(to_string(loader_options.mode.value_or(channel.mode)))},
+        {"epochs", loader_options.epochs},
+        {"num_shards", loader.num_shards()},
+        {"shard_index", loader.shard_index()},
+        {"sharding", loader.sharding_reason()},
+        {"threads", loader.threads()},
+        {"records", stats.read.records},
+        {"records_seen", stats.records_seen},
         {"rows", rows},
-        {"skipped_blank_or_header", skipped},
-        {"bad_records", csv_decoder.bad_records()},
-        {"payload_bytes", reader_stats.payload_bytes},
-        {"records_spanning_chunks", reader_stats.gathered_records},
         {"batches", batches},
+        {"skipped_blank_or_header", stats.skipped_rows},
+        {"bad_records", stats.bad_records},
+        {"payload_bytes", stats.read.bytes},
+        {"peak_memory_bytes", stats.peak_memory_bytes},
+        {"batch_buffers", stats.batch_buffers},
+        {"stages",
+         {{"read", stage_json(stats.read)},
+          {"decode", stage_json(stats.decode)},
+          {"deliver", stage_json(stats.deliver)}}},
+        {"state", nlohmann::json::parse(loader.state().to_json())},
         {"seconds", seconds},
-        {"records_per_second", seconds > 0 ? static_cast<double>(reader_stats.records) / seconds : 0.0},
-        {"payload_bytes_per_second",
-         seconds > 0 ? static_cast<double>(reader_stats.payload_bytes) / seconds : 0.0},
+        {"records_per_second", seconds > 0 ? static_cast<double>(stats.read.records) / seconds : 0.0},
+        {"payload_bytes_per_second", seconds > 0 ? static_cast<double>(stats.read.bytes) / seconds : 0.0},
     };
-    std::cout << stats.dump() << '\n';
+    std::cout << json.dump() << '\n';
   }
   return 0;
 }
@@ -219,31 +218,54 @@ CommandRunner add_read_command(CLI::App& app) {
   command->add_option("--channel", options->channel, "Channel name")->required();
   command->add_option("--root", options->root,
                       "Job base directory (default: $SAGEMAKER_BASE_DIR, else /opt/ml)");
-  command->add_option("--format", options->format, "csv, recordio-protobuf, recordio, tfrecord or lines")
+  LoaderOptions& loader = options->loader;
+  command->add_option("--format", loader.format, "csv, recordio-protobuf, recordio, tfrecord or lines")
       ->check(CLI::IsMember({"csv", "recordio-protobuf", "recordio", "tfrecord", "lines"}));
-  command->add_option("--label-size", options->label_size,
+  command->add_option("--mode", options->mode, "file or pipe (default: the channel's TrainingInputMode)")
+      ->check(CLI::IsMember({"file", "pipe"}));
+  command->add_option("--label-size", loader.label_size,
                       "CSV: leading label columns (default: the ContentType's label_size, else 0)");
   command->add_option("--delimiter", options->delimiter, "CSV field delimiter")->capture_default_str();
-  command->add_flag("--header", options->header, "CSV: the first row of each file is a header");
+  command->add_flag("--header", loader.header, "CSV: the first row of each file is a header");
   command->add_flag("--empty-is-error", options->empty_is_error,
                     "CSV: an empty field is a bad record (default: NaN)");
   command
       ->add_option("--bad-records", options->bad_records, "error, skip (counted) or warn (counted, printed)")
       ->check(CLI::IsMember({"error", "skip", "warn"}))
       ->capture_default_str();
-  command->add_flag("--densify", options->densify, "RecordIO-protobuf: decode sparse rows as dense");
-  command->add_option("--batch-size", options->batch_size, "Rows decoded per batch")->capture_default_str();
-  command->add_option("--epochs", options->epochs, "Epochs to read")->capture_default_str();
+  command->add_flag("--densify", loader.densify, "RecordIO-protobuf: decode sparse rows as dense");
+  command->add_option("--batch-size", loader.batch_size, "Records per batch")->capture_default_str();
+  command->add_option("--last-batch", options->last_batch, "An epoch's short last batch: keep, drop or pad")
+      ->check(CLI::IsMember({"keep", "drop", "pad"}))
+      ->capture_default_str();
+  command->add_flag("--drop-last", options->drop_last, "Same as --last-batch drop");
+  command->add_option("--epochs", loader.epochs, "Epochs to read (0: until stopped)")->capture_default_str();
+  command
+      ->add_option("--shuffle-window", loader.shuffle_window, "Shuffle through a window of this many records")
+      ->capture_default_str();
+  command->add_option("--seed", loader.seed, "Shuffle seed (default: drawn, and reported in the state)");
+  command->add_option("--num-shards", loader.num_shards, "Shards (default: from the job and the process)");
+  command->add_option("--shard-index", loader.shard_index, "This reader's shard, below --num-shards");
+  command->add_option("--threads", loader.threads, "Decode workers (0: the cores, at most 8)")
+      ->capture_default_str();
+  command->add_option("--prefetch-batches", loader.prefetch_batches, "Batches prepared ahead")
+      ->capture_default_str();
+  command->add_option("--memory-budget", loader.memory_budget_bytes, "Bytes the loader may hold")
+      ->capture_default_str();
+  command->add_option("--device", loader.device, "cpu or cuda:N")->capture_default_str();
   command->add_option("--pipe-timeout", options->pipe_timeout_seconds, "Pipe mode: seconds to wait per FIFO")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  command->add_option("--max-record-bytes", options->max_record_bytes, "Largest record accepted")
+  command->add_option("--max-record-bytes", loader.max_record_bytes, "Largest record accepted")
       ->capture_default_str();
+  command->add_option("--max-batches", options->max_batches, "Stop after this many batches");
+  command->add_option("--resume", options->resume, "Continue from a state file written by --save-state");
+  command->add_option("--save-state", options->save_state, "Write the loader's state (JSON) here at the end");
   command->add_option(
       "--output", options->output,
       "Write features.npy and labels.npy (float32, rows in delivery order; sparse densified), "
       "or for raw formats payloads.bin and offsets.npy");
-  command->add_flag("--stats", options->stats, "Print a JSON object of counts and timings");
+  command->add_flag("--stats", options->stats, "Print a JSON object of counts, stage timings and the state");
   return [options] { return run_read(*options); };
 }
 

@@ -212,6 +212,33 @@ TEST(CliRead, RawRecordsAsPayloadsAndOffsets) {
   EXPECT_EQ(std::filesystem::file_size(out + "/offsets.npy"), 128U + 5 * 8);
 }
 
+TEST(CliRead, SavesAStateAndResumesFromIt) {
+  testing::TestTree tree;
+  tree.write_config("inputdataconfig.json", R"({"train": {"ContentType": "text/csv;label_size=1"}})");
+  std::string text;
+  for (int i = 0; i < 100; ++i) text += std::to_string(i) + "," + std::to_string(i) + "\n";
+  tree.write("input/data/train/a.csv", text);
+  const std::string base = kCli + " read --channel train --root " + tree.root().string() +
+                           " --batch-size 10 --shuffle-window 30 --seed 3 --epochs 2 ";
+  const std::string state = (tree.root() / "state.json").string();
+  const auto whole = testing::run_command(base + "--output " + (tree.root() / "whole").string());
+  ASSERT_EQ(whole.status, 0) << whole.output;
+  const auto head = testing::run_command(base + "--max-batches 13 --save-state " + state + " --output " +
+                                         (tree.root() / "head").string());
+  ASSERT_EQ(head.status, 0) << head.output;
+  const auto state_text = testing::run_command("cat " + state);
+  EXPECT_THAT(state_text.output, HasSubstr("\"epoch\":1,\"position\":30,\"seed\":3"));
+  const auto rest =
+      testing::run_command(base + "--resume " + state + " --output " + (tree.root() / "rest").string());
+  ASSERT_EQ(rest.status, 0) << rest.output;
+  // The labels of the head and the rest, back to back, are the whole run's.
+  const auto tail_bytes = [](const std::filesystem::path& npy) {
+    return testing::run_command("tail -c +129 " + npy.string()).output;
+  };
+  EXPECT_EQ(tail_bytes(tree.root() / "head/labels.npy") + tail_bytes(tree.root() / "rest/labels.npy"),
+            tail_bytes(tree.root() / "whole/labels.npy"));
+}
+
 TEST(CliRead, AChannelWithoutAContentTypeNeedsAFormat) {
   testing::TestTree tree;
   tree.write_config("inputdataconfig.json", R"({"train": {"TrainingInputMode": "File"}})");
