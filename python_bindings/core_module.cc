@@ -11,6 +11,8 @@
 #include <array>
 #include <string>
 
+#include "loader_bindings.h"
+
 namespace py = pybind11;
 
 namespace {
@@ -114,6 +116,10 @@ PYBIND11_MODULE(_core, m) {
   // Translators registered later are tried first: the base class goes first.
   const auto& error = py::register_exception<chanload::Error>(m, "Error");
   py::register_exception<chanload::ConfigError>(m, "ConfigError", error.ptr());
+  py::register_exception<chanload::StoppedError>(m, "StoppedError", error.ptr());
+  const auto& io_error = py::register_exception<chanload::IoError>(m, "IoError", error.ptr());
+  py::register_exception<chanload::TimeoutError>(m, "TimeoutError", io_error.ptr());
+  py::register_exception<chanload::DataError>(m, "DataError", io_error.ptr());
 
   py::enum_<chanload::InputMode>(m, "InputMode")
       .value("File", chanload::InputMode::kFile)
@@ -194,6 +200,8 @@ sagemaker_training.environment.Environment is an attribute with the same name an
                                  "Index of current_host among the sorted hosts.")
           .def_property_readonly("root",
                                  [](const chanload::Environment& env) { return env.root().string(); });
+  bind_loader(m);
+
   for (const char* name : kPropertyNames) {
     const std::string key = name;
     environment.def_property_readonly(

@@ -11,6 +11,7 @@
 #include <chanload/loader_options.h>
 #include <chanload/loader_stats.h>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,10 @@ class Loader {
   // The next batch in order, or nullopt at the end of the last epoch. Rethrows, with its context, an
   // error from any stage once every batch before it has been delivered. StoppedError after stop().
   std::optional<Batch> next();
+  // Like next(), waiting at most `timeout`: a batch; or nullopt with timed_out false at the end; or
+  // nullopt with timed_out true when none was ready in time (call again). For callers that must
+  // look up between waits (Python checks for Ctrl-C).
+  std::optional<Batch> next(std::chrono::milliseconds timeout, bool& timed_out);
 
   // Where the next batch would come from: pass as LoaderOptions::resume to continue there.
   [[nodiscard]] LoaderState state() const;

@@ -139,7 +139,7 @@ class Loader::Impl {
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
 
-  std::optional<Batch> next();
+  std::optional<Batch> next(std::optional<Clock::time_point> deadline, bool& timed_out);
   LoaderState state() const;
   LoaderStats stats() const;
   void stop();
@@ -806,7 +806,8 @@ void Loader::Impl::mark_ready(Job& job) {
 
 // ---- the consumer ----
 
-std::optional<Batch> Loader::Impl::next() {
+std::optional<Batch> Loader::Impl::next(std::optional<Clock::time_point> deadline, bool& timed_out) {
+  timed_out = false;
   const auto waited = Clock::now();
   std::unique_lock lock(mutex_);
   while (true) {
@@ -848,7 +849,13 @@ std::optional<Batch> Loader::Impl::next() {
                   " batch buffers are held by the caller, so no further batch can be made: release batches "
                   "(or copy what you keep) before asking for more, or raise prefetch_batches");
     }
-    batch_ready_.wait(lock);
+    if (!deadline) {
+      batch_ready_.wait(lock);
+    } else if (batch_ready_.wait_until(lock, *deadline) == std::cv_status::timeout) {
+      stats_.deliver.starved_seconds += seconds_since(waited);
+      timed_out = true;
+      return std::nullopt;
+    }
   }
 }
 
@@ -875,7 +882,13 @@ LoaderStats Loader::Impl::stats() const {
 Loader::Loader(const Environment& environment, std::string_view channel, LoaderOptions options)
     : impl_(std::make_unique<Impl>(environment, channel, std::move(options))) {}
 Loader::~Loader() = default;
-std::optional<Batch> Loader::next() { return impl_->next(); }
+std::optional<Batch> Loader::next() {
+  bool timed_out = false;
+  return impl_->next(std::nullopt, timed_out);
+}
+std::optional<Batch> Loader::next(std::chrono::milliseconds timeout, bool& timed_out) {
+  return impl_->next(Clock::now() + timeout, timed_out);
+}
 LoaderState Loader::state() const { return impl_->state(); }
 LoaderStats Loader::stats() const { return impl_->stats(); }
 void Loader::stop() { impl_->stop(); }

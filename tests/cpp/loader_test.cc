@@ -461,6 +461,34 @@ TEST(Loader, StopsPromptlyWhileWaitingOnAFifoThatNeverComes) {
   stopper.join();
 }
 
+TEST(Loader, NextWithATimeoutReturnsWhenNothingIsReady) {
+  TestTree tree;
+  tree.write_config("inputdataconfig.json",
+                    R"({"train": {"TrainingInputMode": "Pipe", "ContentType": "text/csv;label_size=1"}})");
+  std::filesystem::create_directories(tree.root() / "input/data");
+  LoaderOptions options;
+  options.pipe_timeout = 20s;
+  Loader loader(load(tree), "train", options);
+  bool timed_out = false;
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_FALSE(loader.next(50ms, timed_out));
+  EXPECT_TRUE(timed_out);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+  std::thread writer = testing::fifo_writer((tree.root() / "input/data/train_0").string(), row(0) + row(1));
+  std::optional<Batch> batch;
+  for (int tries = 0; tries < 200 && !batch; ++tries) {
+    batch = loader.next(50ms, timed_out);
+    if (!batch) {
+      EXPECT_TRUE(timed_out);
+    }
+  }
+  ASSERT_TRUE(batch);
+  EXPECT_EQ(batch->rows(), 2U);
+  EXPECT_FALSE(loader.next(5s, timed_out));
+  EXPECT_FALSE(timed_out);  // the end
+  writer.join();
+}
+
 TEST(Loader, PipeTimeoutSurfacesFromNext) {
   TestTree tree;
   tree.write_config("inputdataconfig.json",

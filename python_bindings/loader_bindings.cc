@@ -1,0 +1,389 @@
+// chanload._core.Loader and Batch: the C++ loader from Python. Batches' arrays are NumPy views of
+// the loader's pooled (pinned) buffers: no copy, and each view keeps its batch's buffer out of the
+// pool for as long as it lives. Device batches export DLPack capsules with the stream protocol.
+#include <chanload/errors.h>
+#include <chanload/loader.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <array>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "dlpack.h"
+#include "loader_bindings.h"
+#include "pipeline/sharding.h"
+
+namespace py = pybind11;
+using namespace chanload;
+
+namespace {
+
+// A capsule owning a copy of the Batch (a shared reference to its slot): the base of every view.
+py::capsule keep_alive(const Batch& batch) {
+  return py::capsule(new Batch(batch), [](void* p) { delete static_cast<Batch*>(p); });
+}
+
+template <typename T>
+py::array view(const Batch& batch, std::span<const T> data, std::size_t rows, std::size_t columns) {
+  const std::array<py::ssize_t, 2> shape{static_cast<py::ssize_t>(rows), static_cast<py::ssize_t>(columns)};
+  const std::array<py::ssize_t, 2> strides{static_cast<py::ssize_t>(columns * sizeof(T)),
+                                           static_cast<py::ssize_t>(sizeof(T))};
+  return py::array(py::dtype::of<T>(), shape, strides, data.data(), keep_alive(batch));
+}
+
+template <typename T>
+py::array view1(const Batch& batch, std::span<const T> data) {
+  return py::array(py::dtype::of<T>(), {static_cast<py::ssize_t>(data.size())},
+                   {static_cast<py::ssize_t>(sizeof(T))}, data.data(), keep_alive(batch));
+}
+
+// A device array (features or labels of a batch on a GPU), exported through DLPack.
+struct DeviceArray {
+  Batch batch;
+  const float* data;
+  std::array<std::int64_t, 2> shape;
+
+  struct Context {
+    Batch batch;
+    std::array<std::int64_t, 2> shape;
+    DLManagedTensor tensor{};
+  };
+
+  py::capsule dlpack(const py::object& stream) const {
+    // The consumer's stream waits for the copy (no host sync); None: the legacy default stream.
+    // Per the protocol, 1 means the legacy default stream and 2 the per-thread default stream.
+    std::uintptr_t handle = 0;
+    if (!stream.is_none()) {
+      const auto value = stream.cast<std::intptr_t>();
+      if (value == -1) {
+        handle = 0;  // the consumer asks for no synchronisation
+      } else {
+        handle = value == 1 ? 0 : static_cast<std::uintptr_t>(value);
+      }
+      if (value != -1) batch.wait_on(reinterpret_cast<void*>(handle));
+    } else {
+      batch.wait_on(nullptr);
+    }
+    auto* context = new Context{batch, shape, {}};
+    DLTensor& t = context->tensor.dl_tensor;
+    t.data = const_cast<float*>(data);
+    t.device = {kDLCUDA, batch.device()};
+    t.ndim = 2;
+    t.dtype = {kDLFloat, 32, 1};
+    t.shape = context->shape.data();
+    t.strides = nullptr;
+    t.byte_offset = 0;
+    context->tensor.manager_ctx = context;
+    context->tensor.deleter = [](DLManagedTensor* self) { delete static_cast<Context*>(self->manager_ctx); };
+    return py::capsule(&context->tensor, "dltensor", [](PyObject* capsule) {
+      // A consumer renames a capsule it took to "used_dltensor"; an unused one is ours to free.
+      if (PyCapsule_IsValid(capsule, "dltensor") != 0) {
+        auto* tensor = static_cast<DLManagedTensor*>(PyCapsule_GetPointer(capsule, "dltensor"));
+        tensor->deleter(tensor);
+      }
+    });
+  }
+};
+
+std::string kind_name(BatchKind kind) {
+  switch (kind) {
+    case BatchKind::kDense:
+      return "dense";
+    case BatchKind::kSparse:
+      return "sparse";
+    case BatchKind::kRaw:
+      return "raw";
+  }
+  return "?";
+}
+
+std::string state_json(const py::object& resume) {
+  if (py::isinstance<py::str>(resume)) return resume.cast<std::string>();
+  return py::module_::import("json").attr("dumps")(resume).cast<std::string>();
+}
+
+std::unique_ptr<Loader> open_loader(const std::string& channel, const std::optional<std::string>& root,
+                                    const py::kwargs& kwargs) {
+  LoaderOptions options;
+  const auto get = [&](const char* name) -> py::object {
+    if (!kwargs.contains(name)) return py::none();
+    return kwargs[name];
+  };
+  std::size_t used = 0;
+  const auto take = [&](const char* name, auto& field) {
+    const py::object value = get(name);
+    if (kwargs.contains(name)) ++used;
+    if (!value.is_none()) field = value.cast<std::remove_reference_t<decltype(field)>>();
+  };
+  const auto take_optional = [&](const char* name, auto& field) {
+    const py::object value = get(name);
+    if (kwargs.contains(name)) ++used;
+    if (!value.is_none()) field = value.cast<typename std::remove_reference_t<decltype(field)>::value_type>();
+  };
+  take("format", options.format);
+  take_optional("label_size", options.label_size);
+  take("header", options.header);
+  take("empty_is_nan", options.empty_is_nan);
+  take("densify", options.densify);
+  take("batch_size", options.batch_size);
+  take("epochs", options.epochs);
+  take("shuffle_window", options.shuffle_window);
+  take_optional("seed", options.seed);
+  take("reshuffle_each_epoch", options.reshuffle_each_epoch);
+  take_optional("num_shards", options.num_shards);
+  take_optional("shard_index", options.shard_index);
+  take("threads", options.threads);
+  take("prefetch_batches", options.prefetch_batches);
+  take("memory_budget_bytes", options.memory_budget_bytes);
+  take("max_record_bytes", options.max_record_bytes);
+  take("device", options.device);
+  std::string delimiter = ",";
+  take("delimiter", delimiter);
+  if (delimiter.size() != 1)
+    throw ConfigError("loader option delimiter: one character, not \"" + delimiter + "\"");
+  options.delimiter = delimiter[0];
+  bool drop_last = false;
+  take("drop_last", drop_last);
+  std::string last_batch = drop_last ? "drop" : "keep";
+  take("last_batch", last_batch);
+  if (last_batch != "keep" && last_batch != "drop" && last_batch != "pad")
+    throw ConfigError("loader option last_batch: \"" + last_batch + "\" is not keep, drop or pad");
+  options.last_batch = last_batch == "drop"  ? LastBatch::kDrop
+                       : last_batch == "pad" ? LastBatch::kPad
+                                             : LastBatch::kKeep;
+  std::string bad_records = "error";
+  take("bad_records", bad_records);
+  if (bad_records != "error" && bad_records != "skip" && bad_records != "warn")
+    throw ConfigError("loader option bad_records: \"" + bad_records + "\" is not error, skip or warn");
+  options.bad_records = bad_records == "skip"   ? BadRecords::kSkip
+                        : bad_records == "warn" ? BadRecords::kWarn
+                                                : BadRecords::kError;
+  double pipe_timeout = 600;
+  take("pipe_timeout", pipe_timeout);
+  options.pipe_timeout = std::chrono::milliseconds(static_cast<long long>(pipe_timeout * 1000));
+  std::optional<std::string> mode;
+  take_optional("mode", mode);
+  if (mode) {
+    if (*mode != "File" && *mode != "Pipe")
+      throw ConfigError("loader option mode: \"" + *mode + "\" is not File or Pipe");
+    options.mode = *mode == "Pipe" ? InputMode::kPipe : InputMode::kFile;
+  }
+  if (kwargs.contains("resume")) {
+    ++used;
+    if (!get("resume").is_none()) options.resume = LoaderState::from_json(state_json(get("resume")));
+  }
+  if (used != kwargs.size()) {
+    for (const auto& item : kwargs) {
+      const auto name = item.first.cast<std::string>();
+      static const std::array<const char*, 27> known{"format",
+                                                     "label_size",
+                                                     "header",
+                                                     "empty_is_nan",
+                                                     "densify",
+                                                     "batch_size",
+                                                     "epochs",
+                                                     "shuffle_window",
+                                                     "seed",
+                                                     "reshuffle_each_epoch",
+                                                     "num_shards",
+                                                     "shard_index",
+                                                     "threads",
+                                                     "prefetch_batches",
+                                                     "memory_budget_bytes",
+                                                     "max_record_bytes",
+                                                     "device",
+                                                     "delimiter",
+                                                     "drop_last",
+                                                     "last_batch",
+                                                     "bad_records",
+                                                     "pipe_timeout",
+                                                     "mode",
+                                                     "resume",
+                                                     "root",
+                                                     "channel",
+                                                     "probe_devices"};
+      if (std::find_if(known.begin(), known.end(), [&](const char* k) { return name == k; }) == known.end())
+        throw py::type_error("Loader() got an unexpected keyword argument '" + name + "'");
+    }
+  }
+  EnvironmentOptions env_options;
+  if (root) env_options.root = *root;
+  env_options.probe_devices = false;
+  py::gil_scoped_release release;
+  const Environment environment = Environment::load(env_options);
+  return std::make_unique<Loader>(environment, channel, options);
+}
+
+// next() with the GIL released, waking every 50 ms to let Python handle a signal (Ctrl-C raises
+// KeyboardInterrupt here, even while the loader waits for a FIFO's writer).
+std::optional<Batch> next_batch(Loader& loader) {
+  while (true) {
+    bool timed_out = false;
+    std::optional<Batch> batch;
+    {
+      py::gil_scoped_release release;
+      batch = loader.next(std::chrono::milliseconds(50), timed_out);
+    }
+    if (!timed_out) return batch;
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  }
+}
+
+py::dict stage_dict(const StageStats& s) {
+  py::dict d;
+  d["bytes"] = s.bytes;
+  d["records"] = s.records;
+  d["busy_seconds"] = s.busy_seconds;
+  d["starved_seconds"] = s.starved_seconds;
+  d["blocked_seconds"] = s.blocked_seconds;
+  return d;
+}
+
+}  // namespace
+
+void bind_loader(py::module_& m) {
+  m.def(
+      "resolve_sharding",
+      [](const std::string& channel, const std::optional<std::string>& root) {
+        EnvironmentOptions env_options;
+        if (root) env_options.root = *root;
+        env_options.probe_devices = false;
+        const Environment environment = Environment::load(env_options);
+        const pipeline::Sharding sharding =
+            pipeline::resolve_sharding(environment, environment.channel(channel), std::nullopt, std::nullopt,
+                                       pipeline::process_getenv());
+        return py::make_tuple(sharding.num_shards, sharding.shard_index);
+      },
+      py::arg("channel"), py::arg("root") = py::none(),
+      "(num_shards, shard_index) the loader would take by default for this channel in this process.");
+
+  py::class_<DeviceArray>(m, "DeviceArray",
+                          "A float32 array on a GPU, for torch.from_dlpack (stream protocol).")
+      .def("__dlpack__", &DeviceArray::dlpack, py::kw_only(), py::arg("stream") = py::none())
+      .def("__dlpack_device__",
+           [](const DeviceArray& a) { return py::make_tuple(int{kDLCUDA}, a.batch.device()); })
+      .def_property_readonly("shape",
+                             [](const DeviceArray& a) { return py::make_tuple(a.shape[0], a.shape[1]); });
+
+  py::class_<Batch>(m, "Batch", R"doc(
+One batch. features and labels are float32 NumPy arrays (rows x columns, rows x label_size) that
+view the loader's batch buffer: no copy is made, and the buffer stays valid while any view lives.
+)doc")
+      .def_property_readonly("kind", [](const Batch& b) { return kind_name(b.kind()); })
+      .def_property_readonly("rows", &Batch::rows)
+      .def_property_readonly("padding_rows", &Batch::padding_rows)
+      .def_property_readonly("skipped_records", &Batch::skipped_records)
+      .def_property_readonly("columns", &Batch::columns)
+      .def_property_readonly("label_size", &Batch::label_size)
+      .def_property_readonly("epoch", &Batch::epoch)
+      .def_property_readonly("index", &Batch::index)
+      .def_property_readonly("last_in_epoch", &Batch::last_in_epoch)
+      .def_property_readonly("pinned", &Batch::pinned)
+      .def_property_readonly("device",
+                             [](const Batch& b) -> py::object {
+                               if (b.device() < 0) return py::str("cpu");
+                               return py::str("cuda:" + std::to_string(b.device()));
+                             })
+      .def_property_readonly("features",
+                             [](const Batch& b) -> py::object {
+                               if (b.kind() != BatchKind::kDense) return py::none();
+                               return view(b, b.features(), b.rows(), b.columns());
+                             })
+      .def_property_readonly("labels",
+                             [](const Batch& b) -> py::object {
+                               if (b.kind() == BatchKind::kRaw) return py::none();
+                               return view(b, b.labels(), b.rows(), b.label_size());
+                             })
+      .def_property_readonly("indptr",
+                             [](const Batch& b) -> py::object {
+                               if (b.kind() != BatchKind::kSparse) return py::none();
+                               return view1(b, b.indptr());
+                             })
+      .def_property_readonly("indices",
+                             [](const Batch& b) -> py::object {
+                               if (b.kind() != BatchKind::kSparse) return py::none();
+                               return view1(b, b.indices());
+                             })
+      .def_property_readonly("values",
+                             [](const Batch& b) -> py::object {
+                               if (b.kind() != BatchKind::kSparse) return py::none();
+                               return view1(b, b.values());
+                             })
+      .def_property_readonly("shape", [](const Batch& b) { return py::make_tuple(b.rows(), b.columns()); })
+      .def_property_readonly("payloads",
+                             [](const Batch& b) -> py::object {
+                               if (b.kind() != BatchKind::kRaw) return py::none();
+                               return view1(b, b.payloads());
+                             })
+      .def_property_readonly("offsets",
+                             [](const Batch& b) -> py::object {
+                               if (b.kind() != BatchKind::kRaw) return py::none();
+                               return view1(b, b.offsets());
+                             })
+      .def(
+          "payload",
+          [](const Batch& b, std::size_t row) {
+            const auto p = b.payload(row);
+            return py::bytes(reinterpret_cast<const char*>(p.data()), p.size());
+          },
+          py::arg("row"))
+      .def_property_readonly("device_features",
+                             [](const Batch& b) -> py::object {
+                               if (b.device() < 0 || b.kind() != BatchKind::kDense) return py::none();
+                               return py::cast(DeviceArray{b,
+                                                           b.device_features(),
+                                                           {static_cast<std::int64_t>(b.rows()),
+                                                            static_cast<std::int64_t>(b.columns())}});
+                             })
+      .def_property_readonly("device_labels", [](const Batch& b) -> py::object {
+        if (b.device() < 0 || b.kind() != BatchKind::kDense) return py::none();
+        return py::cast(
+            DeviceArray{b,
+                        b.device_labels(),
+                        {static_cast<std::int64_t>(b.rows()), static_cast<std::int64_t>(b.label_size())}});
+      });
+
+  py::class_<Loader>(m, "Loader", R"doc(
+A channel's records as batches: sharded, shuffled, decoded in parallel, prefetched.
+
+Loader(channel, root=None, **options) takes the C++ LoaderOptions by name (see chanload.Loader).
+)doc")
+      .def(py::init(&open_loader), py::arg("channel"), py::arg("root") = py::none())
+      .def(
+          "next", [](Loader& loader) -> std::optional<Batch> { return next_batch(loader); },
+          "The next batch, or None at the end.")
+      .def("__iter__", [](py::object self) { return self; })
+      .def("__next__",
+           [](Loader& loader) {
+             auto batch = next_batch(loader);
+             if (!batch) throw py::stop_iteration();
+             return *batch;
+           })
+      .def("state_json", [](const Loader& loader) { return loader.state().to_json(); })
+      .def("stop", &Loader::stop, py::call_guard<py::gil_scoped_release>())
+      .def("stats",
+           [](const Loader& loader) {
+             const LoaderStats s = loader.stats();
+             py::dict d;
+             d["read"] = stage_dict(s.read);
+             d["decode"] = stage_dict(s.decode);
+             d["deliver"] = stage_dict(s.deliver);
+             d["batches"] = s.batches;
+             d["rows"] = s.rows;
+             d["bad_records"] = s.bad_records;
+             d["skipped_rows"] = s.skipped_rows;
+             d["records_seen"] = s.records_seen;
+             d["memory_bytes"] = s.memory_bytes;
+             d["peak_memory_bytes"] = s.peak_memory_bytes;
+             d["batch_buffers"] = s.batch_buffers;
+             return d;
+           })
+      .def_property_readonly("format", &Loader::format)
+      .def_property_readonly("num_shards", &Loader::num_shards)
+      .def_property_readonly("shard_index", &Loader::shard_index)
+      .def_property_readonly("sharding_reason", &Loader::sharding_reason)
+      .def_property_readonly("threads", &Loader::threads);
+}

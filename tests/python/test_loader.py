@@ -1,0 +1,139 @@
+"""chanload.Loader from Python: zero-copy views, their lifetime, DLPack, resume through JSON,
+Ctrl-C during a blocked Pipe-mode wait, errors as Python exceptions, sparse batches."""
+import gc
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+import chanload
+from job_trees import write_tree
+
+
+def csv_job(tmp_path, rows=1000, columns=5, mode="File", content_type="text/csv;label_size=1"):
+    root = write_tree(tmp_path / "job", {"inputdataconfig.json": {
+        "train": {"ContentType": content_type, "TrainingInputMode": mode}}})
+    data = np.arange(rows * columns, dtype=np.float32).reshape(rows, columns)
+    data[:, 0] = np.arange(rows)
+    if mode == "File":
+        folder = root / "input" / "data" / "train"
+        folder.mkdir(parents=True)
+        np.savetxt(folder / "part-1.csv", data[: rows // 2], delimiter=",", fmt="%.7g")
+        np.savetxt(folder / "part-2.csv", data[rows // 2:], delimiter=",", fmt="%.7g")
+    return root, data
+
+
+def test_batches_are_views_of_the_pool_and_match_numpy(tmp_path):
+    root, data = csv_job(tmp_path)
+    loader = chanload.Loader("train", str(root), batch_size=128, threads=2)
+    assert loader.format == "csv"
+    features, labels = [], []
+    for batch in loader:
+        f = batch.features
+        assert f.dtype == np.float32 and f.shape == (batch.rows, 4)
+        assert not f.flags.owndata and not batch.labels.flags.owndata
+        assert batch.features.__array_interface__["data"][0] == f.__array_interface__["data"][0]
+        shared = np.from_dlpack(f)
+        assert np.shares_memory(shared, f)
+        features.append(f.copy())
+        labels.append(batch.labels[:, 0].copy())
+    np.testing.assert_array_equal(np.concatenate(features), data[:, 1:])
+    np.testing.assert_array_equal(np.concatenate(labels), data[:, 0])
+
+
+def test_a_view_outlives_the_loader(tmp_path):
+    root, data = csv_job(tmp_path)
+    loader = chanload.Loader("train", str(root), batch_size=100)
+    view = next(iter(loader)).features
+    del loader
+    gc.collect()
+    np.testing.assert_array_equal(view, data[:100, 1:])
+
+
+def test_resume_through_json(tmp_path):
+    root, _ = csv_job(tmp_path, rows=500)
+    options = dict(batch_size=32, shuffle_window=64, seed=9, epochs=2, threads=2)
+    whole = [b.labels[:, 0].copy() for b in chanload.Loader("train", str(root), **options)]
+    first = chanload.Loader("train", str(root), **options)
+    head = [next(first).labels[:, 0].copy() for _ in range(20)]
+    state = json.loads(json.dumps(first.state()))
+    assert state["epoch"] == 1 and state["seed"] == 9
+    rest = [b.labels[:, 0].copy() for b in chanload.Loader("train", str(root), resume=state,
+                                                          **{k: v for k, v in options.items() if k != "seed"})]
+    assert len(head) + len(rest) == len(whole)
+    for got, expected in zip(head + rest, whole):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_errors_are_python_exceptions_with_the_message(tmp_path):
+    root, _ = csv_job(tmp_path)
+    with open(root / "input" / "data" / "train" / "part-2.csv", "a") as out:
+        out.write("1,2,oops,4,5\n")
+    with pytest.raises(chanload.DataError, match=r"part-2.csv line 501: field 3: \"oops\" is not a number"):
+        for _ in chanload.Loader("train", str(root)):
+            pass
+    with pytest.raises(chanload.ConfigError, match="no channel"):
+        chanload.Loader("nope", str(root))
+    with pytest.raises(chanload.ConfigError, match="batch_size"):
+        chanload.Loader("train", str(root), batch_size=0)
+    assert issubclass(chanload.DataError, chanload.IoError) and issubclass(chanload.IoError, chanload.Error)
+    skipped = chanload.Loader("train", str(root), bad_records="skip")
+    assert sum(b.rows for b in skipped) == 1000 and skipped.stats()["bad_records"] == 1
+
+
+def test_pipe_timeout_is_a_timeout_error(tmp_path):
+    root, _ = csv_job(tmp_path, mode="Pipe")
+    (root / "input" / "data").mkdir(parents=True, exist_ok=True)
+    with pytest.raises(chanload.TimeoutError, match="train_0"):
+        chanload.Loader("train", str(root), pipe_timeout=0.2).next()
+
+
+def test_ctrl_c_interrupts_a_wait_for_a_fifo_writer(tmp_path):
+    root, _ = csv_job(tmp_path, mode="Pipe")
+    (root / "input" / "data").mkdir(parents=True, exist_ok=True)
+    script = textwrap.dedent(f"""
+        import sys, time, chanload
+        loader = chanload.Loader("train", {str(root)!r}, pipe_timeout=600)
+        print("waiting", flush=True)
+        started = time.monotonic()
+        try:
+            loader.next()
+        except KeyboardInterrupt:
+            print(f"interrupted after {{time.monotonic() - started:.2f}}", flush=True)
+    """)
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "waiting"
+    time.sleep(0.5)
+    child.send_signal(signal.SIGINT)
+    out, _ = child.communicate(timeout=10)
+    assert out.startswith("interrupted after"), out
+    assert float(out.split()[-1]) < 3
+
+
+def test_sparse_batches_and_scipy(tmp_path):
+    scipy_sparse = pytest.importorskip("scipy.sparse")
+    sagemaker_io = pytest.importorskip("sagemaker.amazon.common")
+    import io
+    matrix = scipy_sparse.random(300, 40, density=0.1, format="csr", dtype=np.float32, random_state=3)
+    labels = np.arange(300, dtype=np.float32)
+    buffer = io.BytesIO()
+    sagemaker_io.write_spmatrix_to_sparse_tensor(buffer, matrix, labels)
+    root = write_tree(tmp_path / "job", {"inputdataconfig.json": {
+        "train": {"ContentType": "application/x-recordio-protobuf", "TrainingInputMode": "File"}}})
+    folder = root / "input" / "data" / "train"
+    folder.mkdir(parents=True)
+    (folder / "data.rec").write_bytes(buffer.getvalue())
+    parts, got_labels = [], []
+    for batch in chanload.Loader("train", str(root), batch_size=64, threads=2):
+        assert batch.kind == "sparse" and batch.features is None
+        parts.append(chanload.csr_matrix(batch))
+        got_labels.append(batch.labels[:, 0].copy())
+    got = scipy_sparse.vstack(parts).toarray()
+    np.testing.assert_array_equal(got, matrix.toarray())
+    np.testing.assert_array_equal(np.concatenate(got_labels), labels)

@@ -1,0 +1,28 @@
+"""chanload.torch with PyTorch's DataLoader: every record exactly once with 0 and 2 workers.
+Skipped where torch cannot be imported (make test does not install it; Debian's python3-torch, seen
+through the venv's system site packages, or the GPU machine's torch runs it)."""
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+import chanload.torch  # noqa: E402
+from job_trees import write_tree  # noqa: E402
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_every_record_exactly_once(tmp_path, workers):
+    root = write_tree(tmp_path / "job", {"inputdataconfig.json": {
+        "train": {"ContentType": "text/csv;label_size=1", "TrainingInputMode": "File"}}})
+    folder = root / "input" / "data" / "train"
+    folder.mkdir(parents=True)
+    data = np.column_stack([np.arange(1001), np.arange(1001) * 2.0]).astype(np.float32)
+    np.savetxt(folder / "a.csv", data[:400], delimiter=",", fmt="%.7g")
+    np.savetxt(folder / "b.csv", data[400:], delimiter=",", fmt="%.7g")
+    dataset = chanload.torch.ChannelDataset("train", str(root), batch_size=50, shuffle_window=100, seed=3)
+    labels = []
+    for features, label in torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=workers):
+        assert features.dtype == torch.float32
+        torch.testing.assert_close(features[:, 0], label[:, 0] * 2)
+        labels.append(label[:, 0])
+    got = torch.cat(labels).numpy()
+    assert sorted(got.tolist()) == list(range(1001))
