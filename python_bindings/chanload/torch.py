@@ -4,8 +4,9 @@
     for features, labels in torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=2):
         ...
 
-Each item is one batch (features, labels) as CPU tensors that share the loader's buffers (no copy):
-use the DataLoader with batch_size=None. The records are sharded on top of the job's own sharding
+Each item is one batch (features, labels) as CPU tensors that share the loader's buffers (no copy;
+with num_workers=0 they stay views of the pool, so clone what you keep past a step): use the
+DataLoader with batch_size=None. The records are sharded on top of the job's own sharding
 (hosts, and torchrun's RANK/WORLD_SIZE or Open MPI's variables): by torch.distributed's rank when a
 process group is up and the environment does not say the rank, and by DataLoader worker, so every
 record reaches exactly one worker of one process.
@@ -51,4 +52,5 @@ class ChannelDataset(torch.utils.data.IterableDataset):
         loader = chanload.Loader(self.channel, self.root, num_shards=shards * workers,
                                  shard_index=index * workers + worker_id, **options)
         for batch in loader:
-            yield torch.from_numpy(batch.features), torch.from_numpy(batch.labels)
+            # DLPack, not torch.from_numpy: no copy, and no dependence on the NumPy ABI torch was built with.
+            yield torch.from_dlpack(batch.features), torch.from_dlpack(batch.labels)

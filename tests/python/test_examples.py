@@ -24,3 +24,18 @@ def test_python_example_reports_a_bad_tree(tmp_path):
                           str(tmp_path / "job")], capture_output=True, text=True, timeout=60)
     assert out.returncode == 1
     assert "hyperparameters.json: invalid JSON: Expecting property name" in out.stderr
+
+
+def test_pytorch_example_fits_the_demo_data(tmp_path):
+    pytest = __import__("pytest")
+    pytest.importorskip("torch")
+    root = tmp_path / "job"
+    subprocess.run([str(REPO / "scripts" / "make-demo-job"), str(root)], check=True, capture_output=True)
+    subprocess.run([str(REPO / "scripts" / "make-example-data"), str(root)], check=True)
+    out = subprocess.run([sys.executable, str(REPO / "examples" / "pytorch" / "train.py"), str(root)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "host algo-2: 20000 rows over 10 epochs" in out.stdout
+    weights = out.stdout.split("weights ")[1].split(" bias")[0]
+    a, b = (float(x) for x in weights.strip("[]").split(","))
+    assert abs(a - 3) < 0.1 and abs(b + 2) < 0.1, out.stdout
