@@ -15,7 +15,9 @@ int main(int argc, char** argv) {
         argc > 1 ? chanload::Environment::load(argv[1]) : chanload::Environment::load();
     const chanload::Value* epochs_value = env.hyperparameter("epochs");
     chanload::LoaderOptions options;
-    options.epochs = epochs_value != nullptr && epochs_value->as_int64() ? static_cast<std::uint64_t>(*epochs_value->as_int64()) : 1;
+    options.epochs = epochs_value != nullptr && epochs_value->as_int64()
+                         ? static_cast<std::uint64_t>(*epochs_value->as_int64())
+                         : 1;
     options.batch_size = 64;
     options.shuffle_window = 4096;
     options.seed = 0;

@@ -45,12 +45,21 @@ namespace {
 
 constexpr std::size_t kUnitTargetBytes = std::size_t{256} << 10;
 
+// memmove/memcpy/memset with a count of floats; a zero count touches nothing (a channel without
+// labels has null label buffers, which the C functions may not see even for zero bytes).
+void move_floats(float* to, const float* from, std::size_t count) {
+  if (count != 0) std::memmove(to, from, count * sizeof(float));
+}
+void zero_floats(float* to, std::size_t count) {
+  if (count != 0) std::memset(to, 0, count * sizeof(float));
+}
+
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
 // The same exception, its message prefixed with the channel (every loader error names it).
-std::exception_ptr for_channel(std::exception_ptr error, const std::string& channel) {
+std::exception_ptr for_channel(const std::exception_ptr& error, const std::string& channel) {
   const std::string prefix = "channel '" + channel + "': ";
   try {
     std::rethrow_exception(error);
@@ -664,11 +673,11 @@ void Loader::Impl::decode_unit(Unit& unit, WorkerState& worker) {
       unit.holes.push_back(row);
       continue;
     }
-    std::memcpy(slot.label_row(row, layout.label_size), out.labels.data() + before * layout.label_size,
-                layout.label_size * sizeof(float));
+    move_floats(slot.label_row(row, layout.label_size), out.labels.data() + before * layout.label_size,
+                layout.label_size);
     if (layout.kind == BatchKind::kDense) {
-      std::memcpy(slot.feature_row(row, layout.columns), out.features.data() + before * layout.columns,
-                  layout.columns * sizeof(float));
+      move_floats(slot.feature_row(row, layout.columns), out.features.data() + before * layout.columns,
+                  layout.columns);
     }
   }
 }
@@ -724,22 +733,20 @@ void Loader::Impl::finalize(Job& job) {
         continue;
       }
       if (write != read) {
-        std::memmove(slot.label_row(write, layout.label_size), slot.label_row(read, layout.label_size),
-                     layout.label_size * sizeof(float));
+        move_floats(slot.label_row(write, layout.label_size), slot.label_row(read, layout.label_size),
+                    layout.label_size);
         if (layout.kind == BatchKind::kDense) {
-          std::memmove(slot.feature_row(write, layout.columns), slot.feature_row(read, layout.columns),
-                       layout.columns * sizeof(float));
+          move_floats(slot.feature_row(write, layout.columns), slot.feature_row(read, layout.columns),
+                      layout.columns);
         }
       }
       ++write;
     }
   }
   if (rows > filled && layout.kind != BatchKind::kRaw) {  // LastBatch::kPad: zero rows
-    std::memset(slot.label_row(filled, layout.label_size), 0,
-                (rows - filled) * layout.label_size * sizeof(float));
+    zero_floats(slot.label_row(filled, layout.label_size), (rows - filled) * layout.label_size);
     if (layout.kind == BatchKind::kDense) {
-      std::memset(slot.feature_row(filled, layout.columns), 0,
-                  (rows - filled) * layout.columns * sizeof(float));
+      zero_floats(slot.feature_row(filled, layout.columns), (rows - filled) * layout.columns);
     }
   }
   if (layout.kind != BatchKind::kDense) {

@@ -358,6 +358,26 @@ TEST(Loader, SkipPolicyCountsAndLeavesTheRecordOut) {
   EXPECT_EQ(loader.stats().bad_records, 1U);
 }
 
+// Regression (UBSan in CI): a channel without labels has empty label buffers; closing the gap of a
+// skipped row and padding must not hand their null pointer to memmove/memset.
+TEST(Loader, NoLabelsWithASkippedRowAndPadding) {
+  TestTree tree;
+  tree.write_config("inputdataconfig.json", R"({"train": {"ContentType": "text/csv"}})");
+  tree.write("input/data/train/a.csv", "1,2\n3,x\n5,6\n");
+  LoaderOptions options;
+  options.batch_size = 4;
+  options.bad_records = BadRecords::kSkip;
+  options.last_batch = LastBatch::kPad;
+  Loader loader(load(tree), "train", options);
+  const auto batch = loader.next();
+  ASSERT_TRUE(batch);
+  EXPECT_EQ(batch->label_size(), 0U);
+  EXPECT_EQ(batch->rows(), 4U);
+  EXPECT_EQ(batch->padding_rows(), 2U);
+  EXPECT_THAT(std::vector<float>(batch->features().begin(), batch->features().end()),
+              ::testing::ElementsAre(1, 2, 5, 6, 0, 0, 0, 0));
+}
+
 TEST(Loader, ARowOfAnotherWidthIsAnErrorNamingFileAndLine) {
   TestTree tree;
   tree.write_config("inputdataconfig.json", R"({"train": {"ContentType": "text/csv"}})");
