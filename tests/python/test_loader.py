@@ -137,3 +137,15 @@ def test_sparse_batches_and_scipy(tmp_path):
     got = scipy_sparse.vstack(parts).toarray()
     np.testing.assert_array_equal(got, matrix.toarray())
     np.testing.assert_array_equal(np.concatenate(got_labels), labels)
+
+
+def test_type_stubs_cover_the_module():
+    import pathlib
+    import re
+    from chanload import _core
+    stubs = (pathlib.Path(chanload.__file__).parent / "_core.pyi").read_text()
+    declared = set(re.findall(r"^(?:class|def) (\w+)", stubs, re.M)) | set(re.findall(r"^(\w+):", stubs, re.M))
+    public = {name for name in dir(_core) if not name.startswith("_")} | {"__version__"}
+    assert public - declared == set()
+    for name in ("features", "labels", "indptr", "payloads", "device_features"):
+        assert f"    {name}:" in stubs

@@ -1,0 +1,84 @@
+"""Iterating chanload.Loader in Python beside `chanload read` (the C++ loader with no Python) on the
+same CSV channel with the same options, runs interleaved; prints a Markdown table. Issue 6's target:
+Python keeps >= 0.9x the throughput of `chanload read`.
+
+    make build test-python && .venv/bin/python bench/python_loader_vs_read.py --size-mib 64 --runs 5
+"""
+import argparse
+import json
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+import chanload
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+
+
+def make_job(root, size_mib):
+    (root / "input" / "config").mkdir(parents=True)
+    (root / "input" / "config" / "inputdataconfig.json").write_text(json.dumps(
+        {"train": {"ContentType": "text/csv;label_size=1", "TrainingInputMode": "File"}}))
+    folder = root / "input" / "data" / "train"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(5)
+    block = "".join(",".join(f"{v:.7g}" for v in row) + "\n" for row in rng.uniform(-1000, 1000, size=(4000, 33)))
+    with open(folder / "data.csv", "w") as out:
+        written = 0
+        while written < size_mib << 20:
+            out.write(block)
+            written += len(block)
+    return written
+
+
+def run_cli(cli, root, threads, batch_size):
+    started = time.perf_counter()
+    result = subprocess.run([cli, "read", "--root", str(root), "--channel", "train", "--threads", str(threads),
+                             "--batch-size", str(batch_size), "--stats"], capture_output=True, text=True, check=True)
+    return time.perf_counter() - started, json.loads(result.stdout)["rows"]
+
+
+def run_python(root, threads, batch_size):
+    started = time.perf_counter()
+    rows = 0
+    for batch in chanload.Loader("train", str(root), threads=threads, batch_size=batch_size):
+        rows += batch.features.shape[0]
+    return time.perf_counter() - started, rows
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size-mib", type=int, default=64)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=1024)
+    parser.add_argument("--cli", default=str(REPO / "build" / "release" / "chanload"))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = pathlib.Path(tmp) / "job"
+        size = make_job(root, args.size_mib)
+        times = {"cli": [], "python": []}
+        rows = set()
+        for _ in range(args.runs):
+            for name, run in (("cli", lambda: run_cli(args.cli, root, args.threads, args.batch_size)),
+                              ("python", lambda: run_python(root, args.threads, args.batch_size))):
+                seconds, count = run()
+                times[name].append(seconds)
+                rows.add(count)
+        assert len(rows) == 1, rows
+        cli, py = statistics.median(times["cli"]), statistics.median(times["python"])
+        print(f"{size / 2**20:.0f} MiB, {rows.pop()} rows x 33 columns, threads {args.threads}, batch {args.batch_size}; "
+              f"median of {args.runs} interleaved runs\n")
+        print("| reader | median s | MB/s | vs chanload read |\n| --- | ---: | ---: | ---: |")
+        print(f"| chanload read (C++, process start included) | {cli:.3f} | {size / cli / 1e6:.0f} | 1.00x |")
+        print(f"| chanload.Loader iterated in Python | {py:.3f} | {size / py / 1e6:.0f} | {cli / py:.2f}x |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
