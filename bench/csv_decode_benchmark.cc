@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "float_csv.h"
 #include "format/csv_decoder.h"
 #include "format/framer.h"
 
@@ -17,20 +18,7 @@ using namespace chanload::format;
 
 // 33 columns of float32 values printed with 7 significant digits, as the issue specifies.
 const std::string& csv() {
-  static const std::string data = [] {
-    std::mt19937 rng(11);
-    std::uniform_real_distribution<float> value(-1000, 1000);
-    std::string out;
-    char field[32];
-    while (out.size() < (std::size_t{32} << 20)) {
-      for (int c = 0; c < 33; ++c) {
-        std::snprintf(field, sizeof field, c == 0 ? "%.7g" : ",%.7g", static_cast<double>(value(rng)));
-        out += field;
-      }
-      out += '\n';
-    }
-    return out;
-  }();
+  static const std::string data = chanload::bench::float_csv(std::size_t{32} << 20, 33);
   return data;
 }
 

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "float_csv.h"
 #include "format/csv_decoder.h"
 
 namespace {
@@ -24,20 +25,7 @@ using namespace chanload;
 constexpr int kColumns = 33;  // a label and 32 features, 7 significant digits, as in csv_decode_benchmark
 
 const std::string& csv() {
-  static const std::string data = [] {
-    std::mt19937 rng(11);
-    std::uniform_real_distribution<float> value(-1000, 1000);
-    std::string out;
-    char field[32];
-    while (out.size() < (std::size_t{64} << 20)) {
-      for (int c = 0; c < kColumns; ++c) {
-        std::snprintf(field, sizeof field, c == 0 ? "%.7g" : ",%.7g", static_cast<double>(value(rng)));
-        out += field;
-      }
-      out += '\n';
-    }
-    return out;
-  }();
+  static const std::string data = chanload::bench::float_csv(std::size_t{64} << 20, kColumns);
   return data;
 }
 
