@@ -55,17 +55,13 @@ struct DeviceArray {
   py::capsule dlpack(const py::object& stream) const {
     // The consumer's stream waits for the copy (no host sync); None: the legacy default stream.
     // Per the protocol, 1 means the legacy default stream and 2 the per-thread default stream.
-    std::uintptr_t handle = 0;
-    if (!stream.is_none()) {
-      const auto value = stream.cast<std::intptr_t>();
-      if (value == -1) {
-        handle = 0;  // the consumer asks for no synchronisation
-      } else {
-        handle = value == 1 ? 0 : static_cast<std::uintptr_t>(value);
-      }
-      if (value != -1) batch.wait_on(reinterpret_cast<void*>(handle));
-    } else {
+    if (stream.is_none()) {
       batch.wait_on(nullptr);
+    } else {
+      const auto value = stream.cast<std::intptr_t>();
+      // -1: the consumer asks for no synchronisation. Otherwise the value is a cudaStream_t (1 and 2
+      // are cudaStreamLegacy and cudaStreamPerThread, the same handles CUDA uses).
+      if (value != -1) batch.wait_on(reinterpret_cast<void*>(value));  // NOLINT(performance-no-int-to-ptr)
     }
     auto* context = new Context{batch, shape, {}};
     DLTensor& t = context->tensor.dl_tensor;
