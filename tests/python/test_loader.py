@@ -149,3 +149,18 @@ def test_type_stubs_cover_the_module():
     assert public - declared == set()
     for name in ("features", "labels", "indptr", "payloads", "device_features"):
         assert f"    {name}:" in stubs
+
+
+def test_device_batches_through_dlpack_or_a_clear_refusal(tmp_path):
+    root, data = csv_job(tmp_path, rows=300)
+    try:
+        loader = chanload.Loader("train", str(root), batch_size=100, device="cuda:0")
+    except chanload.ConfigError as error:  # no GPU here: refused at open, saying why
+        assert "cuda:0 is not available" in str(error)
+        return
+    torch = pytest.importorskip("torch")
+    for batch in loader:
+        assert batch.device == "cuda:0" and batch.pinned
+        on_gpu = torch.from_dlpack(batch.device_features)  # the stream protocol orders it after the copy
+        assert on_gpu.is_cuda
+        np.testing.assert_array_equal(on_gpu.cpu().numpy(), batch.features)
