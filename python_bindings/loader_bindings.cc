@@ -131,6 +131,7 @@ std::unique_ptr<Loader> open_loader(const std::string& channel, const std::optio
   take("reshuffle_each_epoch", options.reshuffle_each_epoch);
   take_optional("num_shards", options.num_shards);
   take_optional("shard_index", options.shard_index);
+  take("shard_by_byte_range", options.shard_by_byte_range);
   take("threads", options.threads);
   take("prefetch_batches", options.prefetch_batches);
   take("memory_budget_bytes", options.memory_budget_bytes);
@@ -174,7 +175,8 @@ std::unique_ptr<Loader> open_loader(const std::string& channel, const std::optio
   if (used != kwargs.size()) {
     for (const auto& item : kwargs) {
       const auto name = item.first.cast<std::string>();
-      static const std::array<const char*, 27> known{"format",
+      static const std::array<const char*, 28> known{"shard_by_byte_range",
+                                                     "format",
                                                      "label_size",
                                                      "header",
                                                      "empty_is_nan",

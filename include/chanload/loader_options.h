@@ -81,6 +81,12 @@ struct LoaderOptions {
   std::optional<std::size_t> num_shards;
   std::optional<std::size_t> shard_index;
 
+  // Byte-range sharding: each shard reads only its share of the bytes (the files end to end, cut in
+  // num_shards equal parts; a record belongs to the part where it starts). For uncompressed File-mode
+  // CSV or lines whose quoted fields hold no line breaks. Shard sizes are then uneven (by bytes, not
+  // records): for users who accept that in exchange for reading 1/n of the data.
+  bool shard_by_byte_range = false;
+
   std::size_t threads = 0;           // decode workers; 0: the cores available, at most 8
   std::size_t prefetch_batches = 4;  // batches prepared ahead of the consumer
   std::size_t memory_budget_bytes = std::size_t{1} << 30;

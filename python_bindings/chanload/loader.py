@@ -19,7 +19,8 @@ class Loader:
 
     Options are the C++ LoaderOptions with the same names. `format` and `label_size` default to the
     channel's ContentType; `num_shards`/`shard_index` to the job's hosts and torchrun's or Open MPI's
-    variables; `threads` to the cores (at most 8). `last_batch` is "keep", "drop" or "pad"
+    variables (`shard_by_byte_range=True`: each shard reads only its share of the bytes of uncompressed
+    File-mode CSV or lines, with uneven counts); `threads` to the cores (at most 8). `last_batch` is "keep", "drop" or "pad"
     (`drop_last=True` is "drop"); `bad_records` is "error", "skip" or "warn"; `mode` "File" or "Pipe"
     overrides TrainingInputMode; `pipe_timeout` is in seconds. The wait for a batch releases the GIL
     and a Ctrl-C interrupts it (KeyboardInterrupt), even while a FIFO has no writer yet.
@@ -28,7 +29,7 @@ class Loader:
     def __init__(self, channel: str, root: Optional[str] = None, *, format: Optional[str] = None,
                  batch_size: int = 1024, label_size: Optional[int] = None, shuffle_window: int = 0,
                  seed: Optional[int] = None, epochs: int = 1, num_shards: Optional[int] = None,
-                 shard_index: Optional[int] = None, threads: Optional[int] = None, device: str = "cpu",
+                 shard_index: Optional[int] = None, shard_by_byte_range: bool = False, threads: Optional[int] = None, device: str = "cpu",
                  drop_last: bool = False, last_batch: Optional[str] = None,
                  resume: Union[None, dict, str] = None, prefetch_batches: int = 4,
                  memory_budget_bytes: int = 1 << 30, max_record_bytes: int = 64 << 20,
@@ -37,7 +38,8 @@ class Loader:
                  mode: Optional[str] = None, pipe_timeout: float = 600.0) -> None:
         options: dict[str, Any] = dict(
             format=format or "", batch_size=batch_size, label_size=label_size, shuffle_window=shuffle_window,
-            seed=seed, epochs=epochs, num_shards=num_shards, shard_index=shard_index, threads=threads or 0,
+            seed=seed, epochs=epochs, num_shards=num_shards, shard_index=shard_index,
+            shard_by_byte_range=shard_by_byte_range, threads=threads or 0,
             device=device, drop_last=drop_last, prefetch_batches=prefetch_batches,
             memory_budget_bytes=memory_budget_bytes, max_record_bytes=max_record_bytes, bad_records=bad_records,
             header=header, delimiter=delimiter, empty_is_nan=empty_is_nan, densify=densify,

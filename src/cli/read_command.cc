@@ -246,6 +246,9 @@ CommandRunner add_read_command(CLI::App& app) {
   command->add_option("--seed", loader.seed, "Shuffle seed (default: drawn, and reported in the state)");
   command->add_option("--num-shards", loader.num_shards, "Shards (default: from the job and the process)");
   command->add_option("--shard-index", loader.shard_index, "This reader's shard, below --num-shards");
+  command->add_flag("--shard-by-byte-range", loader.shard_by_byte_range,
+                    "Each shard reads only its share of the bytes (uncompressed File-mode CSV or lines; "
+                    "uneven record counts)");
   command->add_option("--threads", loader.threads, "Decode workers (0: the cores, at most 8)")
       ->capture_default_str();
   command->add_option("--prefetch-batches", loader.prefetch_batches, "Batches prepared ahead")

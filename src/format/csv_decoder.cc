@@ -89,7 +89,11 @@ std::string CsvDecoder::parse(std::span<const std::byte> row, std::size_t expect
 
 CsvDecoder::Outcome CsvDecoder::reject(const RecordPlace& place, const std::string& why) {
   const std::string origin = place.origin != nullptr ? *place.origin : std::string("?");
-  const std::string message = origin + " line " + std::to_string(place.line) + ": " + why;
+  // A byte-range shard starts mid-file, where line numbers are unknown: the byte offset says where.
+  const std::string message =
+      origin +
+      (place.line != 0 ? " line " + std::to_string(place.line) : " byte " + std::to_string(place.offset)) +
+      ": " + why;
   if (options_.bad_records == BadRecordPolicy::kError) throw DataError(message, origin, place.offset);
   ++bad_records_;
   if (options_.bad_records == BadRecordPolicy::kWarn && warnings_printed_ < kMaxWarnings) {

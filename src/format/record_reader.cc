@@ -48,6 +48,10 @@ std::optional<Record> RecordReader::next() {
       epoch_ = chunk->epoch;
       stream_index_ = chunk->stream_index;
       stream_ended_ = chunk->end_of_stream;
+      if (at_stream_start_) {
+        lines_known_ = chunk->offset == 0;
+        at_stream_start_ = false;
+      }
       framer_->new_piece();
       continue;
     }
@@ -66,6 +70,7 @@ std::optional<Record> RecordReader::next() {
       }
       framer_->reset();
       next_line_ = 1;
+      at_stream_start_ = true;
       if (last) return last;
       continue;
     }
@@ -74,7 +79,7 @@ std::optional<Record> RecordReader::next() {
     if (!in_record_) {
       in_record_ = true;
       carry_.clear();
-      record_place_ = RecordPlace{origin_, chunk_offset_, text_ ? next_line_ : 0};
+      record_place_ = RecordPlace{origin_, chunk_offset_, text_ && lines_known_ ? next_line_ : 0};
     }
     Scan scan;
     try {
@@ -100,6 +105,14 @@ std::optional<Record> RecordReader::next() {
       return make_record(carry_);
     }
   }
+}
+
+void RecordReader::skip_stream() {
+  if (stream_ended_) return;  // the stream's end is already here
+  source_.skip_stream();
+  piece_.reset();
+  in_record_ = false;
+  carry_.clear();
 }
 
 }  // namespace chanload::format

@@ -39,6 +39,9 @@ class RecordReader {
   // FIFO, the byte offset of the record and (for text) its line.
   std::optional<Record> next();
   [[nodiscard]] const RecordReaderStats& stats() const { return stats_; }
+  // Drops the rest of the current file (byte-range sharding: the records after this shard's range);
+  // the record last returned stays valid until next().
+  void skip_stream();
 
  private:
   Record make_record(std::span<const std::byte> bytes);
@@ -55,6 +58,8 @@ class RecordReader {
   std::size_t stream_index_ = 0;
   bool stream_ended_ = false;
   bool in_record_ = false;
+  bool at_stream_start_ = true;
+  bool lines_known_ = true;  // false when a stream starts mid-file: line numbers are unknown there
   RecordPlace record_place_;
   std::uint64_t next_line_ = 1;
   std::vector<std::byte> carry_;

@@ -2,6 +2,10 @@
 
 #include <chanload/errors.h>
 
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <set>
 
@@ -48,7 +52,70 @@ ChannelSource::ChannelSource(const Environment& environment, std::string_view ch
     registered_fifo_prefix_ = true;
   } else {
     files_ = list_channel_files(channel_.path.string());
+    if (options_.byte_range) plan_byte_ranges();
   }
+}
+
+void ChannelSource::plan_byte_ranges() {
+  const ByteRangeShard& shard = *options_.byte_range;
+  if (shard.num_shards == 0 || shard.shard_index >= shard.num_shards)
+    throw ConfigError("byte-range shard " + std::to_string(shard.shard_index) + " of " +
+                      std::to_string(shard.num_shards));
+  if (channel_.compression != Compression::kNone) {
+    throw ConfigError(
+        "channel \"" + channel_.name +
+        "\" has CompressionType Gzip: byte ranges of compressed data cannot be read on their own; "
+        "shard by record instead");
+  }
+  std::vector<std::uint64_t> sizes;
+  std::uint64_t total = 0;
+  for (const std::string& file : files_) {
+    std::error_code error;
+    const std::uint64_t size = std::filesystem::file_size(file, error);
+    if (error) throw IoError(file + ": " + error.message(), file);
+    // Compressed bytes cannot be cut into ranges: look at the file's first bytes.
+    std::ifstream in(file, std::ios::binary);
+    std::array<unsigned char, 4> magic{};
+    in.read(reinterpret_cast<char*>(magic.data()), magic.size());
+    const bool gzip = in.gcount() >= 2 && magic[0] == 0x1F && magic[1] == 0x8B;
+    const bool zstd =
+        in.gcount() >= 4 && magic[0] == 0x28 && magic[1] == 0xB5 && magic[2] == 0x2F && magic[3] == 0xFD;
+    if (gzip || zstd) {
+      throw DataError(file + ": " + (gzip ? "gzip" : "zstd") +
+                          " data cannot be read by byte range (each shard would need the whole stream); "
+                          "shard by record instead",
+                      file, 0);
+    }
+    sizes.push_back(size);
+    total += size;
+  }
+  __extension__ using Wide = unsigned __int128;  // total * k may pass 64 bits
+  const auto share = [&](std::size_t k) {
+    return static_cast<std::uint64_t>((static_cast<Wide>(total) * k) / shard.num_shards);
+  };
+  const std::uint64_t first = share(shard.shard_index);
+  const std::uint64_t last = share(shard.shard_index + 1);
+  std::vector<std::string> kept;
+  std::uint64_t at = 0;
+  for (std::size_t i = 0; i < files_.size(); ++i) {
+    const std::uint64_t file_begin = at;
+    const std::uint64_t file_end = at + sizes[i];
+    at = file_end;
+    const std::uint64_t begin = std::max(first, file_begin);
+    const std::uint64_t end = std::min(last, file_end);
+    if (begin >= end) continue;
+    StreamRange range;
+    range.begin = begin - file_begin;
+    range.end = end - file_begin;
+    range.read_from = range.begin > 0 ? range.begin - 1 : 0;
+    kept.push_back(files_[i]);
+    ranges_.push_back(range);
+  }
+  files_ = std::move(kept);
+}
+
+void ChannelSource::skip_stream() {
+  if (stream_) skipping_ = true;
 }
 
 ChannelSource::~ChannelSource() {
@@ -96,7 +163,14 @@ bool ChannelSource::open_next_stream() {
     FileReadOptions file;
     file.chunk_bytes = options_.chunk_bytes;
     file.backend = options_.backend;
-    stream_ = decompressing(open_file_source(origin_, file), options_.compression, options_.chunk_bytes);
+    if (options_.byte_range) {
+      stream_range_ = ranges_[stream_index_];
+      file.begin = stream_range_.read_from;
+      stream_ = open_file_source(origin_, file);  // checked uncompressed when planned
+    } else {
+      stream_range_ = StreamRange{};
+      stream_ = decompressing(open_file_source(origin_, file), options_.compression, options_.chunk_bytes);
+    }
     return true;
   }
 }
@@ -104,15 +178,16 @@ bool ChannelSource::open_next_stream() {
 std::optional<Chunk> ChannelSource::next() {
   if (!stream_) {
     if (!open_next_stream()) return std::nullopt;
-    stream_offset_ = 0;
+    stream_offset_ = stream_range_.read_from;
   }
   Chunk chunk;
   chunk.origin = &origin_;
   chunk.epoch = epoch_;
   chunk.stream_index = stream_index_;
   chunk.offset = stream_offset_;
-  chunk.bytes = stream_->next();
+  chunk.bytes = skipping_ ? std::span<const std::byte>{} : stream_->next();
   if (chunk.bytes.empty()) {
+    skipping_ = false;
     chunk.end_of_stream = true;
     stream_.reset();
   }

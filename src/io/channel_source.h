@@ -22,6 +22,22 @@ namespace chanload::io {
 
 class StopSignal;
 
+// Byte-range sharding (File mode, uncompressed files): the channel's files laid end to end in
+// natural order, and this reader's share of those bytes, [total*k/n, total*(k+1)/n).
+struct ByteRangeShard {
+  std::size_t num_shards = 1;
+  std::size_t shard_index = 0;
+};
+
+// The part of one file a byte-range reader reads: records that start in [begin, end) are its own.
+// Reading starts one byte early (read_from = begin - 1 when begin > 0) so that a reader of lines can
+// tell a record that starts exactly at begin from the tail of one that started before.
+struct StreamRange {
+  std::uint64_t read_from = 0;
+  std::uint64_t begin = 0;
+  std::uint64_t end = UINT64_MAX;
+};
+
 struct ChannelReadOptions {
   // Read as File or Pipe mode; nullopt follows TrainingInputMode. An override that contradicts what
   // the config says is refused (ConfigError), so a File-mode channel is never waited on as a FIFO.
@@ -33,6 +49,9 @@ struct ChannelReadOptions {
   IoBackend backend = IoBackend::kAuto;
   CompressionMode compression = CompressionMode::kAuto;
   std::shared_ptr<StopSignal> stop;  // may be null
+  // Read only this share of the bytes (File mode; a compressed file is refused). Chunks keep the
+  // files' own offsets.
+  std::optional<ByteRangeShard> byte_range;
 };
 
 // A piece of a stream, lent until the next call to ChannelSource::next().
@@ -62,14 +81,22 @@ class ChannelSource {
   // The epoch being read (Pipe mode: the FIFO index); an epoch is spent only once its FIFO is open.
   [[nodiscard]] std::uint64_t epoch() const { return epoch_; }
   [[nodiscard]] std::string fifo_path(std::uint64_t epoch) const;
+  // The byte range of the stream being read (whole files without byte_range).
+  [[nodiscard]] const StreamRange& stream_range() const { return stream_range_; }
+  // Drops the rest of the current stream: the next chunk is the end-of-stream marker.
+  void skip_stream();
 
  private:
   bool open_next_stream();
+  void plan_byte_ranges();
 
   ChannelConfig channel_;
   ChannelReadOptions options_;
   InputMode mode_;
   std::vector<std::string> files_;
+  std::vector<StreamRange> ranges_;  // byte_range: one per file of files_
+  StreamRange stream_range_;
+  bool skipping_ = false;
   std::uint64_t epoch_;
   std::size_t next_file_ = 0;
   bool epoch_open_ = false;

@@ -73,12 +73,13 @@ struct AlignedBuffer {
 
 class PreadFileSource final : public ByteSource {
  public:
-  PreadFileSource(const std::string& path, std::size_t chunk_bytes)
+  PreadFileSource(const std::string& path, std::size_t chunk_bytes, std::uint64_t begin)
       : path_(path),
         file_(path),
         size_(file_size(file_.get(), path)),
         chunk_(chunk_bytes),
-        buffer_(size_ == 0 ? 1 : std::min<std::uint64_t>(size_, chunk_bytes)) {}
+        buffer_(size_ == 0 ? 1 : std::min<std::uint64_t>(size_, chunk_bytes)),
+        offset_(begin) {}
 
   std::span<const std::byte> next() override {
     if (offset_ >= size_) return {};
@@ -108,7 +109,8 @@ class UringFileSource final : public ByteSource {
         size_(file_size(file_.get(), path)),
         chunk_(options.chunk_bytes),
         ring_(ring),
-        pieces_((size_ + chunk_ - 1) / chunk_) {
+        base_(std::min(options.begin, size_)),
+        pieces_((size_ - base_ + chunk_ - 1) / chunk_) {
     const std::uint64_t depth = std::min<std::uint64_t>(options.queue_depth, pieces_);
     slots_.reserve(depth);
     for (std::uint64_t i = 0; i < depth; ++i) slots_.emplace_back(chunk_);
@@ -138,7 +140,7 @@ class UringFileSource final : public ByteSource {
     if (delivered_ >= pieces_) return {};
     Slot& slot = slots_[delivered_ % slots_.size()];
     while (!slot.done) reap_one();
-    const std::uint64_t offset = delivered_ * chunk_;
+    const std::uint64_t offset = base_ + delivered_ * chunk_;
     const std::size_t length = piece_length(delivered_);
     if (slot.result < 0) {
       throw IoError(path_ + ": read at byte " + std::to_string(offset) + ": " + errno_text(-slot.result),
@@ -163,20 +165,21 @@ class UringFileSource final : public ByteSource {
   };
 
   [[nodiscard]] std::size_t piece_length(std::uint64_t piece) const {
-    return static_cast<std::size_t>(std::min<std::uint64_t>(chunk_, size_ - piece * chunk_));
+    return static_cast<std::size_t>(std::min<std::uint64_t>(chunk_, size_ - base_ - piece * chunk_));
   }
 
   void submit(std::uint64_t piece) {
     Slot& slot = slots_[piece % slots_.size()];
     slot.done = false;
     io_uring_sqe* sqe = io_uring_get_sqe(ring_);
-    if (sqe == nullptr) throw IoError(path_ + ": io_uring submission queue full", path_, piece * chunk_);
+    if (sqe == nullptr)
+      throw IoError(path_ + ": io_uring submission queue full", path_, base_ + piece * chunk_);
     io_uring_prep_read(sqe, file_.get(), slot.buffer.data, static_cast<unsigned>(piece_length(piece)),
-                       piece * chunk_);
+                       base_ + piece * chunk_);
     io_uring_sqe_set_data64(sqe, piece % slots_.size());
     const int submitted = io_uring_submit(ring_);
     if (submitted < 0) {
-      throw IoError(path_ + ": io_uring submit: " + errno_text(-submitted), path_, piece * chunk_);
+      throw IoError(path_ + ": io_uring submit: " + errno_text(-submitted), path_, base_ + piece * chunk_);
     }
     ++in_flight_;
   }
@@ -187,7 +190,8 @@ class UringFileSource final : public ByteSource {
     do {
       rc = io_uring_wait_cqe(ring_, &cqe);
     } while (rc == -EINTR);
-    if (rc < 0) throw IoError(path_ + ": io_uring wait: " + errno_text(-rc), path_, delivered_ * chunk_);
+    if (rc < 0)
+      throw IoError(path_ + ": io_uring wait: " + errno_text(-rc), path_, base_ + delivered_ * chunk_);
     Slot& slot = slots_[io_uring_cqe_get_data64(cqe)];
     slot.result = cqe->res;
     slot.done = true;
@@ -200,6 +204,7 @@ class UringFileSource final : public ByteSource {
   std::uint64_t size_;
   std::size_t chunk_;
   io_uring* ring_;
+  std::uint64_t base_;  // the first byte read
   std::uint64_t pieces_;
   std::vector<Slot> slots_;
   std::uint64_t delivered_ = 0;
@@ -253,8 +258,8 @@ std::unique_ptr<ByteSource> open_file_source(const std::string& path, const File
   if (backend == IoBackend::kIoUring) {
     // A file that fits in one piece gains nothing from a queue: read it with one pread.
     struct stat info {};
-    const bool small =
-        ::stat(path.c_str(), &info) == 0 && static_cast<std::uint64_t>(info.st_size) <= options.chunk_bytes;
+    const bool small = ::stat(path.c_str(), &info) == 0 &&
+                       static_cast<std::uint64_t>(info.st_size) <= options.begin + options.chunk_bytes;
     if (!small) {
       auto* ring = new io_uring{};
       const int rc = io_uring_queue_init(options.queue_depth * 2, ring, 0);
@@ -271,7 +276,7 @@ std::unique_ptr<ByteSource> open_file_source(const std::string& path, const File
       }
     }
   }
-  return std::make_unique<PreadFileSource>(path, options.chunk_bytes);
+  return std::make_unique<PreadFileSource>(path, options.chunk_bytes, options.begin);
 }
 
 }  // namespace chanload::io

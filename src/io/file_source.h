@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@ struct FileReadOptions {
   std::size_t chunk_bytes = std::size_t{1} << 20;  // one read, one piece handed out
   unsigned queue_depth = 4;                        // io_uring reads in flight
   IoBackend backend = IoBackend::kAuto;
+  std::uint64_t begin = 0;  // the first byte read (byte-range sharding); past the end: nothing
 };
 
 // kAuto becomes kIoUring where the kernel allows it (containers with the default seccomp profile

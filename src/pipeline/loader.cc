@@ -268,6 +268,18 @@ Loader::Impl::Impl(const Environment& environment, std::string_view channel, Loa
 
   sharding = pipeline::resolve_sharding(environment_, config, options_.num_shards, options_.shard_index,
                                         pipeline::process_getenv());
+  if (options_.shard_by_byte_range) {
+    if (data_format_ != format::DataFormat::kCsv && data_format_ != format::DataFormat::kLines) {
+      throw ConfigError(
+          "channel '" + channel_ + "': byte-range sharding reads CSV or lines, not " + format_name +
+          " (a binary record cannot be found from the middle of a file); shard by record instead");
+    }
+    if (options_.mode.value_or(config.mode) == InputMode::kPipe) {
+      throw ConfigError("channel '" + channel_ +
+                        "': byte-range sharding needs File mode (a FIFO is read once, whole)");
+    }
+    sharding.reason += " (by byte range)";
+  }
   if (options_.resume) {
     const LoaderState& resume = *options_.resume;
     if (resume.num_shards != sharding.num_shards || resume.shard_index != sharding.shard_index) {
@@ -415,6 +427,9 @@ void Loader::Impl::read_epoch(std::uint64_t epoch) {
   read.start_epoch = epoch;
   read.pipe_timeout = options_.pipe_timeout;
   read.stop = stop_signal_;
+  if (options_.shard_by_byte_range)
+    read.byte_range = io::ByteRangeShard{sharding.num_shards, sharding.shard_index};
+  const bool by_bytes = options_.shard_by_byte_range;
   io::ChannelSource source(environment_, channel_, read);
   format::RecordReader reader(source, record_format_, framer_options_);
 
@@ -433,6 +448,15 @@ void Loader::Impl::read_epoch(std::uint64_t epoch) {
   const std::string* last_origin_out = nullptr;
   std::size_t last_stream = SIZE_MAX;
   while (auto record = reader.next()) {
+    if (by_bytes) {
+      // This shard's records start in [begin, end) of the file; reading began one byte early.
+      const io::StreamRange& range = source.stream_range();
+      if (record->place.offset < range.begin) continue;  // the tail of a record the shard before owns
+      if (record->place.offset >= range.end) {
+        reader.skip_stream();  // the shard after owns the rest of the file
+        continue;
+      }
+    }
     if (data_format_ == format::DataFormat::kCsv &&
         !probe_csv_->is_data_row(record->payload, record->place)) {
       ++skipped_rows;
@@ -441,7 +465,7 @@ void Loader::Impl::read_epoch(std::uint64_t epoch) {
     ++seen;
     pending_read_bytes_ += record->payload.size();
     if (!layout_) probe_layout(*record);
-    if (data_index++ % sharding.num_shards != sharding.shard_index) continue;
+    if (!by_bytes && data_index++ % sharding.num_shards != sharding.shard_index) continue;
     ++pending_read_records_;
     format::RecordPlace place = record->place;
     // The source names each file or FIFO through one string it reuses: a new stream, a new name.

@@ -39,6 +39,19 @@ TEST_P(FileSourceTest, ReadsExactBytesOfEverySize) {
   }
 }
 
+TEST_P(FileSourceTest, ReadsFromABeginOffset) {
+  TestTree tree;
+  const std::string content = random_bytes(9 * 4096 + 123, 9);
+  tree.write("f.bin", content);
+  for (std::uint64_t begin :
+       {0UL, 1UL, 4095UL, 4096UL, 8UL * 4096 + 7, 9UL * 4096 + 122, 9UL * 4096 + 123, 20UL * 4096}) {
+    FileReadOptions o = options(4096);
+    o.begin = begin;
+    auto source = open_file_source((tree.root() / "f.bin").string(), o);
+    EXPECT_EQ(drain(*source), content.substr(std::min<std::size_t>(begin, content.size()))) << begin;
+  }
+}
+
 TEST_P(FileSourceTest, ReadsASparseFileBeyondFourGiB) {
   TestTree tree;
   const auto path = (tree.root() / "sparse").string();

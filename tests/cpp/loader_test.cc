@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "io/gzip_writer.h"
 #include "io_test_util.h"
 #include "memory/cuda_device.h"
 #include "protobuf_wire.h"
@@ -685,6 +686,101 @@ TEST(Loader, CopiesBatchesToTheGpu) {
     rows += batch->rows();
   }
   EXPECT_EQ(rows, 1000U);
+}
+
+}  // namespace
+}  // namespace chanload
+
+namespace chanload {
+namespace {
+
+// Three CSV files of different sizes with rows of different lengths, a header in each.
+std::vector<int> uneven_csv_channel(const TestTree& tree) {
+  tree.write_config("inputdataconfig.json", R"({"train": {"ContentType": "text/csv;label_size=1"}})");
+  std::vector<int> ids;
+  int id = 0;
+  for (int file = 0; file < 3; ++file) {
+    std::string text = "label,a,b\n";
+    for (int i = 0; i < 150 * (file + 1); ++i, ++id) {
+      text += std::to_string(id) + "," + std::to_string(id * 10 + 1) + "," + std::to_string(id * 10 + 2) +
+              (i % 7 == 0 ? std::string(40, ' ') : "") + "\n";
+      ids.push_back(id);
+    }
+    tree.write("input/data/train/part-" + std::to_string(file), text);
+  }
+  return ids;
+}
+
+TEST(Loader, ByteRangeShardsReadTheirPartAndTogetherEveryRecordOnce) {
+  TestTree tree;
+  const std::vector<int> all = uneven_csv_channel(tree);
+  std::uint64_t total_bytes = 0;
+  for (int file = 0; file < 3; ++file)
+    total_bytes +=
+        std::filesystem::file_size(tree.root() / ("input/data/train/part-" + std::to_string(file)));
+  for (std::size_t shards : {1U, 2U, 3U, 7U, 64U, 1200U}) {  // 1200: more shards than rows
+    std::multiset<int> seen;
+    for (std::size_t index = 0; index < shards; ++index) {
+      LoaderOptions options;
+      options.batch_size = 32;
+      options.num_shards = shards;
+      options.shard_index = index;
+      options.shard_by_byte_range = true;
+      options.header = true;
+      options.threads = 1;
+      Loader loader(load(tree), "train", options);
+      const auto ids = take(loader).ids();
+      seen.insert(ids.begin(), ids.end());
+      // Each shard frames about its share of the bytes, not everything.
+      EXPECT_LE(loader.stats().read.bytes, total_bytes / shards + 200) << index << " of " << shards;
+    }
+    EXPECT_EQ(std::vector<int>(seen.begin(), seen.end()), all) << shards << " shards";
+  }
+}
+
+TEST(Loader, ByteRangeShardingRefusesWhatItCannotCut) {
+  TestTree tree;
+  tree.write_config("inputdataconfig.json", R"({"rec": {"ContentType": "application/x-recordio-protobuf"},
+                                                "gz": {"ContentType": "text/csv"}})");
+  std::string compressed;
+  {
+    io::GzipWriter gzip([&](std::span<const std::byte> bytes) {
+      compressed.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    });
+    gzip.write(testing::as_bytes(std::string("1,2\n3,4\n")));
+    gzip.finish_member();
+  }
+  tree.write("input/data/gz/a.csv.gz", compressed);
+  LoaderOptions options;
+  options.shard_by_byte_range = true;
+  options.num_shards = 2;
+  options.shard_index = 0;
+  EXPECT_THROW(Loader(load(tree), "rec", options), ConfigError);
+  Loader loader(load(tree), "gz", options);
+  try {
+    loader.next();
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("a.csv.gz: gzip data cannot be read by byte range"));
+  }
+}
+
+TEST(Loader, AnErrorInAByteRangeShardNamesTheByteOffset) {
+  TestTree tree;
+  tree.write_config("inputdataconfig.json", R"({"train": {"ContentType": "text/csv"}})");
+  tree.write("input/data/train/a.csv", "1,2\n3,4\n5,6\n7,x\n");
+  LoaderOptions options;
+  options.shard_by_byte_range = true;
+  options.num_shards = 2;
+  options.shard_index = 1;
+  Loader loader(load(tree), "train", options);
+  try {
+    while (loader.next()) {
+    }
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("a.csv byte 12: field 2: \"x\" is not a number"));
+  }
 }
 
 }  // namespace
