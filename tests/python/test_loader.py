@@ -164,3 +164,13 @@ def test_device_batches_through_dlpack_or_a_clear_refusal(tmp_path):
         on_gpu = torch.from_dlpack(batch.device_features)  # the stream protocol orders it after the copy
         assert on_gpu.is_cuda
         assert on_gpu.cpu().tolist() == batch.features.tolist()
+
+
+def test_the_module_needs_no_cuda_runtime_library():
+    """The CUDA runtime is linked statically: importing chanload works where libcudart is not installed."""
+    import shutil
+    from chanload import _core
+    if shutil.which("ldd") is None:
+        pytest.skip("no ldd")
+    needed = subprocess.run(["ldd", _core.__file__], capture_output=True, text=True, check=True).stdout
+    assert "libcudart" not in needed, needed
