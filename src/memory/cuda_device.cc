@@ -1,5 +1,7 @@
 #include "memory/cuda_device.h"
 
+#include <filesystem>
+
 #ifdef CHANLOAD_HAVE_CUDA
 #include <cuda_runtime_api.h>
 #endif
@@ -15,6 +17,9 @@ CudaAvailability probe_cuda() {
   const cudaError_t status = cudaGetDeviceCount(&count);
   if (status != cudaSuccess) {
     availability.reason = std::string("CUDA runtime: ") + cudaGetErrorString(status);
+    // Without a GPU there is no driver, and the runtime calls that an old driver: say what it means.
+    if (status == cudaErrorInsufficientDriver && !std::filesystem::exists("/dev/nvidiactl"))
+      availability.reason = "no NVIDIA driver on this machine (no GPU); " + availability.reason;
     cudaGetLastError();  // clear the sticky error so later calls start clean
     return availability;
   }

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <string>
+
 namespace chanload::memory {
 namespace {
 
@@ -10,6 +13,10 @@ TEST(CudaDevice, ProbeNeverFailsAndExplainsAMissingDevice) {
   EXPECT_GE(cuda.device_count, 0);
   if (cuda.device_count == 0) {
     EXPECT_FALSE(cuda.reason.empty());
+  }
+  if (cuda.reason.find("driver version is insufficient") != std::string::npos &&
+      !std::filesystem::exists("/dev/nvidiactl")) {
+    EXPECT_EQ(cuda.reason.rfind("no NVIDIA driver on this machine (no GPU); ", 0), 0U) << cuda.reason;
   }
 #ifdef CHANLOAD_HAVE_CUDA
   EXPECT_TRUE(cuda.built_with_cuda);
