@@ -72,16 +72,8 @@ BENCHMARK(BM_CudaMemcpyAsyncPinned)->UseRealTime();
 BENCHMARK(BM_CudaMemcpyAsyncPageable)->UseRealTime();
 
 const std::filesystem::path& job_root() {
-  static const std::filesystem::path root = [] {
-    const std::filesystem::path dir = std::filesystem::temp_directory_path() / "chanload-h2d-bench";
-    std::filesystem::create_directories(dir / "input/config");
-    std::filesystem::create_directories(dir / "input/data/train");
-    std::ofstream(dir / "input/config/inputdataconfig.json")
-        << R"({"train": {"ContentType": "text/csv;label_size=1", "TrainingInputMode": "File"}})";
-    std::ofstream(dir / "input/data/train/data.csv", std::ios::binary)
-        << bench::float_csv(std::size_t{256} << 20, kColumns);
-    return dir;
-  }();
+  static const std::filesystem::path root =
+      bench::csv_job("chanload-h2d-bench", bench::float_csv(std::size_t{256} << 20, kColumns));
   return root;
 }
 

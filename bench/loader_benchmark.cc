@@ -36,15 +36,7 @@ std::size_t row_count() {
 
 // A job tree with the data as one File-mode channel, written once per run.
 const std::filesystem::path& job_root() {
-  static const std::filesystem::path root = [] {
-    const std::filesystem::path dir = std::filesystem::temp_directory_path() / "chanload-loader-bench";
-    std::filesystem::create_directories(dir / "input/config");
-    std::filesystem::create_directories(dir / "input/data/train");
-    std::ofstream(dir / "input/config/inputdataconfig.json")
-        << R"({"train": {"ContentType": "text/csv;label_size=1", "TrainingInputMode": "File"}})";
-    std::ofstream(dir / "input/data/train/data.csv", std::ios::binary) << csv();
-    return dir;
-  }();
+  static const std::filesystem::path root = bench::csv_job("chanload-loader-bench", csv());
   return root;
 }
 
