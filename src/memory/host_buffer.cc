@@ -1,5 +1,7 @@
 #include "memory/host_buffer.h"
 
+#include "memory/cuda_device.h"
+
 #include <chanload/errors.h>
 
 #include <cstdlib>
@@ -20,7 +22,10 @@ HostBuffer::HostBuffer(std::size_t bytes, bool pinned) : size_(bytes) {
   const std::size_t rounded = (bytes + kPage - 1) / kPage * kPage;
   if (rounded == 0) return;
 #ifdef CHANLOAD_HAVE_CUDA
-  if (pinned) {
+  // Without a device there is nothing to pin for (and cudaMallocHost fails): ordinary memory, as
+  // the header says. The probe is made once per process.
+  static const bool have_device = probe_cuda().device_count > 0;
+  if (pinned && have_device) {
     void* memory = nullptr;
     const cudaError_t status = cudaMallocHost(&memory, rounded);
     if (status != cudaSuccess) {

@@ -1,7 +1,9 @@
 #include "memory/cuda_device.h"
+#include "memory/host_buffer.h"
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -30,6 +32,27 @@ TEST(CudaDevice, SeesADeviceWhereOneIsPresent) {
   const CudaAvailability cuda = probe_cuda();
   if (cuda.device_count == 0) GTEST_SKIP() << "no CUDA device: " << cuda.reason;
   EXPECT_TRUE(cuda.reason.empty());
+}
+
+}  // namespace
+}  // namespace chanload::memory
+
+namespace chanload::memory {
+namespace {
+
+// Regression: asking for pinned memory on a machine without a device threw (cudaMallocHost failed)
+// instead of giving ordinary memory as HostBuffer promises.
+TEST(HostBuffer, PinnedIsHonouredOnlyWhereADeviceIs) {
+  const HostBuffer buffer(10000, true);
+  ASSERT_NE(buffer.data(), nullptr);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(buffer.data()) % 4096, 0U);  // page-aligned either way
+  EXPECT_EQ(buffer.size(), 10000U);
+  EXPECT_EQ(buffer.pinned(), probe_cuda().device_count > 0);
+  buffer.data()[9999] = std::byte{1};  // writable to its end
+
+  HostBuffer moved(HostBuffer(100, false));
+  EXPECT_FALSE(moved.pinned());
+  EXPECT_NE(moved.data(), nullptr);
 }
 
 }  // namespace
