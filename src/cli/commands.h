@@ -16,5 +16,6 @@ CommandRunner add_env_command(CLI::App& app);
 CommandRunner add_cat_command(CLI::App& app);
 CommandRunner add_pipe_feed_command(CLI::App& app);
 CommandRunner add_read_command(CLI::App& app);
+CommandRunner add_bench_command(CLI::App& app);
 
 }  // namespace chanload::cli

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   runners["cat"] = chanload::cli::add_cat_command(app);
   runners["pipe-feed"] = chanload::cli::add_pipe_feed_command(app);
   runners["read"] = chanload::cli::add_read_command(app);
+  runners["bench"] = chanload::cli::add_bench_command(app);
 
   try {
     app.parse(argc, argv);
