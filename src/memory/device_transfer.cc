@@ -8,6 +8,8 @@
 
 #ifdef CHANLOAD_HAVE_CUDA
 #include <cuda_runtime_api.h>
+
+#include "memory/cuda_check.h"
 #endif
 
 namespace chanload::memory {
@@ -27,16 +29,6 @@ int parse_device(const std::string& device) {
 }
 
 #ifdef CHANLOAD_HAVE_CUDA
-namespace {
-
-void check(cudaError_t status, const char* what) {
-  if (status == cudaSuccess) return;
-  cudaGetLastError();
-  throw Error(std::string(what) + " failed: " + cudaGetErrorString(status));
-}
-
-}  // namespace
-
 DeviceTransfer::DeviceTransfer(int device) : device_(device) {
   const CudaAvailability cuda = probe_cuda();
   if (device >= cuda.device_count) {
@@ -45,9 +37,9 @@ DeviceTransfer::DeviceTransfer(int device) : device_(device) {
                            ? cuda.reason
                            : std::to_string(cuda.device_count) + " CUDA device(s) present"));
   }
-  check(cudaSetDevice(device_), "cudaSetDevice");
+  check_cuda(cudaSetDevice(device_), "cudaSetDevice");
   cudaStream_t stream = nullptr;
-  check(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreate");
+  check_cuda(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreate");
   stream_ = stream;
 }
 
@@ -59,16 +51,16 @@ DeviceTransfer::~DeviceTransfer() {
 }
 
 DeviceBuffers DeviceTransfer::allocate(std::size_t feature_bytes, std::size_t label_bytes) {
-  check(cudaSetDevice(device_), "cudaSetDevice");
+  check_cuda(cudaSetDevice(device_), "cudaSetDevice");
   DeviceBuffers buffers;
   try {
-    if (feature_bytes > 0) check(cudaMalloc(&buffers.features, feature_bytes), "cudaMalloc (features)");
-    if (label_bytes > 0) check(cudaMalloc(&buffers.labels, label_bytes), "cudaMalloc (labels)");
+    if (feature_bytes > 0) check_cuda(cudaMalloc(&buffers.features, feature_bytes), "cudaMalloc (features)");
+    if (label_bytes > 0) check_cuda(cudaMalloc(&buffers.labels, label_bytes), "cudaMalloc (labels)");
     cudaEvent_t copied = nullptr;
     cudaEvent_t released = nullptr;
-    check(cudaEventCreateWithFlags(&copied, cudaEventDisableTiming), "cudaEventCreate");
+    check_cuda(cudaEventCreateWithFlags(&copied, cudaEventDisableTiming), "cudaEventCreate");
     buffers.copied = copied;
-    check(cudaEventCreateWithFlags(&released, cudaEventDisableTiming), "cudaEventCreate");
+    check_cuda(cudaEventCreateWithFlags(&released, cudaEventDisableTiming), "cudaEventCreate");
     buffers.released = released;
   } catch (...) {
     free(buffers);
@@ -88,31 +80,32 @@ void DeviceTransfer::free(DeviceBuffers& buffers) noexcept {
 
 void DeviceTransfer::copy(DeviceBuffers& buffers, const void* features, std::size_t feature_bytes,
                           const void* labels, std::size_t label_bytes) {
-  check(cudaSetDevice(device_), "cudaSetDevice");
+  check_cuda(cudaSetDevice(device_), "cudaSetDevice");
   auto* stream = static_cast<cudaStream_t>(stream_);
   if (buffers.release_pending) {
     // The consumer's stream may still read the last batch in these buffers.
-    check(cudaStreamWaitEvent(stream, static_cast<cudaEvent_t>(buffers.released), 0), "cudaStreamWaitEvent");
+    check_cuda(cudaStreamWaitEvent(stream, static_cast<cudaEvent_t>(buffers.released), 0),
+               "cudaStreamWaitEvent");
     buffers.release_pending = false;
   }
   if (feature_bytes > 0) {
-    check(cudaMemcpyAsync(buffers.features, features, feature_bytes, cudaMemcpyHostToDevice, stream),
-          "cudaMemcpyAsync (features)");
+    check_cuda(cudaMemcpyAsync(buffers.features, features, feature_bytes, cudaMemcpyHostToDevice, stream),
+               "cudaMemcpyAsync (features)");
   }
   if (label_bytes > 0) {
-    check(cudaMemcpyAsync(buffers.labels, labels, label_bytes, cudaMemcpyHostToDevice, stream),
-          "cudaMemcpyAsync (labels)");
+    check_cuda(cudaMemcpyAsync(buffers.labels, labels, label_bytes, cudaMemcpyHostToDevice, stream),
+               "cudaMemcpyAsync (labels)");
   }
-  check(cudaEventRecord(static_cast<cudaEvent_t>(buffers.copied), stream), "cudaEventRecord");
+  check_cuda(cudaEventRecord(static_cast<cudaEvent_t>(buffers.copied), stream), "cudaEventRecord");
 }
 
 void DeviceTransfer::wait(void* event, void* stream) {
-  check(cudaStreamWaitEvent(static_cast<cudaStream_t>(stream), static_cast<cudaEvent_t>(event), 0),
-        "cudaStreamWaitEvent");
+  check_cuda(cudaStreamWaitEvent(static_cast<cudaStream_t>(stream), static_cast<cudaEvent_t>(event), 0),
+             "cudaStreamWaitEvent");
 }
 
 void DeviceTransfer::synchronize(void* event) {
-  check(cudaEventSynchronize(static_cast<cudaEvent_t>(event)), "cudaEventSynchronize");
+  check_cuda(cudaEventSynchronize(static_cast<cudaEvent_t>(event)), "cudaEventSynchronize");
 }
 
 void DeviceTransfer::record_release(DeviceBuffers& buffers, void* stream, int device) noexcept {

@@ -10,18 +10,14 @@
 
 #ifdef CHANLOAD_HAVE_CUDA
 #include <cuda_runtime_api.h>
+
+#include "memory/cuda_check.h"
 #endif
 
 namespace chanload::memory {
 
 #ifdef CHANLOAD_HAVE_CUDA
 namespace {
-
-void check(cudaError_t status, const char* what) {
-  if (status == cudaSuccess) return;
-  cudaGetLastError();
-  throw Error(std::string(what) + " failed: " + cudaGetErrorString(status));
-}
 
 // Owns what one measurement allocates, so an error on the way frees it.
 struct CopyResources {
@@ -46,12 +42,12 @@ double copy_rate(const CopyResources& resources, const void* host, std::size_t b
   double elapsed = 0;
   while (elapsed < min_seconds) {
     for (int i = 0; i < 8; ++i) {
-      check(cudaMemcpyAsync(resources.device, host, bytes, cudaMemcpyHostToDevice, resources.stream),
-            "cudaMemcpyAsync");
-      check(cudaEventRecord(resources.event, resources.stream), "cudaEventRecord");
+      check_cuda(cudaMemcpyAsync(resources.device, host, bytes, cudaMemcpyHostToDevice, resources.stream),
+                 "cudaMemcpyAsync");
+      check_cuda(cudaEventRecord(resources.event, resources.stream), "cudaEventRecord");
       ++copies;
     }
-    check(cudaEventSynchronize(resources.event), "cudaEventSynchronize");
+    check_cuda(cudaEventSynchronize(resources.event), "cudaEventSynchronize");
     elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   }
   return static_cast<double>(copies * bytes) / elapsed;
@@ -70,12 +66,12 @@ std::optional<H2dBandwidth> measure_h2d_bandwidth(int device, std::size_t block_
     return std::nullopt;
   }
 #ifdef CHANLOAD_HAVE_CUDA
-  check(cudaSetDevice(device), "cudaSetDevice");
+  check_cuda(cudaSetDevice(device), "cudaSetDevice");
   CopyResources resources;
-  check(cudaMallocHost(&resources.pinned, block_bytes), "cudaMallocHost");
-  check(cudaMalloc(&resources.device, block_bytes), "cudaMalloc");
-  check(cudaStreamCreateWithFlags(&resources.stream, cudaStreamNonBlocking), "cudaStreamCreate");
-  check(cudaEventCreateWithFlags(&resources.event, cudaEventDisableTiming), "cudaEventCreate");
+  check_cuda(cudaMallocHost(&resources.pinned, block_bytes), "cudaMallocHost");
+  check_cuda(cudaMalloc(&resources.device, block_bytes), "cudaMalloc");
+  check_cuda(cudaStreamCreateWithFlags(&resources.stream, cudaStreamNonBlocking), "cudaStreamCreate");
+  check_cuda(cudaEventCreateWithFlags(&resources.event, cudaEventDisableTiming), "cudaEventCreate");
   std::vector<std::byte> pageable(block_bytes, std::byte{1});
   std::memset(resources.pinned, 1, block_bytes);
   copy_rate(resources, resources.pinned, block_bytes, min_seconds / 10);  // warm-up: first-touch, clocks
