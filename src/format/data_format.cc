@@ -62,3 +62,22 @@ std::optional<std::size_t> label_size_from(const ChannelConfig& channel) {
 }
 
 }  // namespace chanload::format
+
+namespace chanload::format {
+
+RecordFormat record_format_of(DataFormat format) {
+  switch (format) {
+    case DataFormat::kCsv:
+      return RecordFormat::kCsv;
+    case DataFormat::kLines:
+      return RecordFormat::kLines;
+    case DataFormat::kTFRecord:
+      return RecordFormat::kTFRecord;
+    case DataFormat::kRecordIO:
+    case DataFormat::kRecordIOProtobuf:
+      return RecordFormat::kRecordIO;
+  }
+  return RecordFormat::kRecordIO;
+}
+
+}  // namespace chanload::format

@@ -8,11 +8,15 @@
 #include <string>
 #include <string_view>
 
+#include "format/framer.h"
+
 namespace chanload::format {
 
 enum class DataFormat { kCsv, kRecordIOProtobuf, kRecordIO, kTFRecord, kLines };
 
 std::string_view to_string(DataFormat format);
+// How a format's records are framed: RecordIO-protobuf is RecordIO framing around protobuf payloads.
+RecordFormat record_format_of(DataFormat format);
 // "csv", "recordio-protobuf", "recordio", "tfrecord", "lines"; nullopt for anything else.
 std::optional<DataFormat> parse_data_format(std::string_view name);
 

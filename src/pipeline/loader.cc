@@ -246,10 +246,7 @@ Loader::Impl::Impl(const Environment& environment, std::string_view channel, Loa
   if (!options_.format.empty()) requested = format::parse_data_format(options_.format);
   data_format_ = format::resolve_data_format(config, requested);
   format_name = std::string(format::to_string(data_format_));
-  record_format_ = data_format_ == format::DataFormat::kCsv        ? format::RecordFormat::kCsv
-                   : data_format_ == format::DataFormat::kTFRecord ? format::RecordFormat::kTFRecord
-                   : data_format_ == format::DataFormat::kLines    ? format::RecordFormat::kLines
-                                                                   : format::RecordFormat::kRecordIO;
+  record_format_ = format::record_format_of(data_format_);
   framer_options_.max_record_bytes = options_.max_record_bytes;
   framer_options_.csv_quote = options_.quote;
   framer_options_.recordio_join =

@@ -62,30 +62,27 @@ void row(std::ostringstream& out, const std::string& stage, const std::string& t
   out << line;
 }
 
+// Copy bandwidth as decoded rows per second.
+double rows_per_second(const BenchReport& report, double bytes_per_second) {
+  return report.decoded_row_bytes > 0 ? bytes_per_second / static_cast<double>(report.decoded_row_bytes)
+                                      : 0.0;
+}
+
 }  // namespace
 
 json report_json(const BenchReport& report) {
   json h2d = nullptr;
   if (report.h2d) {
-    h2d = {{"block_bytes", report.h2d->block_bytes},
-           {"pinned",
-            {{"bytes_per_second", report.h2d->pinned_bytes_per_second},
-             {"records_per_second",
-              report.decoded_row_bytes > 0
-                  ? report.h2d->pinned_bytes_per_second / static_cast<double>(report.decoded_row_bytes)
-                  : 0.0}}},
-           {"pageable",
-            {{"bytes_per_second", report.h2d->pageable_bytes_per_second},
-             {"records_per_second",
-              report.decoded_row_bytes > 0
-                  ? report.h2d->pageable_bytes_per_second / static_cast<double>(report.decoded_row_bytes)
-                  : 0.0}}},
-           // the figures of the pinned copies, the ones the loader makes
-           {"bytes_per_second", report.h2d->pinned_bytes_per_second},
-           {"records_per_second",
-            report.decoded_row_bytes > 0
-                ? report.h2d->pinned_bytes_per_second / static_cast<double>(report.decoded_row_bytes)
-                : 0.0}};
+    const double pinned = report.h2d->pinned_bytes_per_second;
+    const double pageable = report.h2d->pageable_bytes_per_second;
+    h2d = {
+        {"block_bytes", report.h2d->block_bytes},
+        {"pinned", {{"bytes_per_second", pinned}, {"records_per_second", rows_per_second(report, pinned)}}},
+        {"pageable",
+         {{"bytes_per_second", pageable}, {"records_per_second", rows_per_second(report, pageable)}}},
+        // the figures of the pinned copies, the ones the loader makes
+        {"bytes_per_second", pinned},
+        {"records_per_second", rows_per_second(report, pinned)}};
   }
   const Sizing& s = report.sizing;
   return {
@@ -160,11 +157,7 @@ std::string report_table(const BenchReport& report) {
     char line[200];
     std::snprintf(line, sizeof line, "  %-12s %7s %14s %16s  pinned (pageable %s), %s blocks\n", "h2d", "-",
                   si(report.h2d->pinned_bytes_per_second, "B/s").c_str(),
-                  si(report.decoded_row_bytes > 0
-                         ? report.h2d->pinned_bytes_per_second / static_cast<double>(report.decoded_row_bytes)
-                         : 0,
-                     "rec/s")
-                      .c_str(),
+                  si(rows_per_second(report, report.h2d->pinned_bytes_per_second), "rec/s").c_str(),
                   si(report.h2d->pageable_bytes_per_second, "B/s").c_str(),
                   si(static_cast<double>(report.h2d->block_bytes), "B").c_str());
     out << line;

@@ -45,12 +45,7 @@ Sample::Sample(const std::vector<std::string>& files, const DecodeSettings& sett
     bytes_ += file.decompressed.size();
   }
 
-  const format::RecordFormat record_format =
-      settings.format == DataFormat::kCsv        ? format::RecordFormat::kCsv
-      : settings.format == DataFormat::kLines    ? format::RecordFormat::kLines
-      : settings.format == DataFormat::kTFRecord ? format::RecordFormat::kTFRecord
-                                                 : format::RecordFormat::kRecordIO;
-  const auto framer = format::make_framer(record_format, framer_options);
+  const auto framer = format::make_framer(format::record_format_of(settings.format), framer_options);
   std::vector<std::byte> scratch;
   format::CsvDecodeOptions csv_options;
   csv_options.label_size = settings.label_size;

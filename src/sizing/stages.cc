@@ -35,19 +35,6 @@ std::uint64_t drain(io::ByteSource& source) {
   }
 }
 
-format::RecordFormat record_format(format::DataFormat format) {
-  switch (format) {
-    case format::DataFormat::kCsv:
-      return format::RecordFormat::kCsv;
-    case format::DataFormat::kLines:
-      return format::RecordFormat::kLines;
-    case format::DataFormat::kTFRecord:
-      return format::RecordFormat::kTFRecord;
-    default:
-      return format::RecordFormat::kRecordIO;
-  }
-}
-
 // A Pipe-mode epoch fed from a thread; the destructor stops and joins it, and finish() rethrows what
 // went wrong on its side.
 class Feeder {
@@ -192,7 +179,7 @@ std::uint64_t decompress(const Sample& sample) {
 }
 
 std::uint64_t frame(const Sample& sample, const format::FramerOptions& options) {
-  const auto framer = format::make_framer(record_format(sample.settings().format), options);
+  const auto framer = format::make_framer(format::record_format_of(sample.settings().format), options);
   std::vector<std::byte> scratch;
   std::uint64_t records = 0;
   for (const auto& file : sample.files()) {
