@@ -124,7 +124,7 @@ void pool_slot(benchmark::State& state) {
   const auto pool = std::make_shared<pipeline::BatchPool>(layout, 4, nullptr);
   for (auto _ : state) {
     pipeline::BatchSlot* slot = pool->acquire();
-    std::fill_n(slot->feature_row(0, kColumns), kRows * kColumns, 1.0F);
+    std::fill_n(slot->feature_row<float>(0, kColumns), kRows * kColumns, 1.0F);
     pool->release(slot);
   }
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kRows * kColumns * sizeof(float)));

@@ -43,7 +43,7 @@ py::array view1(const Batch& batch, std::span<const T> data) {
 // A device array (features or labels of a batch on a GPU), exported through DLPack.
 struct DeviceArray {
   Batch batch;
-  const float* data;
+  const void* data;  // of batch.dtype()
   std::array<std::int64_t, 2> shape;
 
   struct Context {
@@ -65,10 +65,10 @@ struct DeviceArray {
     }
     auto* context = new Context{batch, shape, {}};
     DLTensor& t = context->tensor.dl_tensor;
-    t.data = const_cast<float*>(data);
+    t.data = const_cast<void*>(data);
     t.device = {kDLCUDA, batch.device()};
     t.ndim = 2;
-    t.dtype = {kDLFloat, 32, 1};
+    t.dtype = {kDLFloat, static_cast<std::uint8_t>(size_of(batch.dtype()) * 8), 1};
     t.shape = context->shape.data();
     t.strides = nullptr;
     t.byte_offset = 0;
@@ -94,6 +94,33 @@ std::string kind_name(BatchKind kind) {
       return "raw";
   }
   return "?";
+}
+
+// A dense or sparse batch's numeric arrays as NumPy views of its dtype.
+py::array features_view(const Batch& b) {
+  if (b.dtype() == DType::kFloat64) return view(b, b.features_f64(), b.rows(), b.columns());
+  return view(b, b.features(), b.rows(), b.columns());
+}
+py::array labels_view(const Batch& b) {
+  if (b.dtype() == DType::kFloat64) return view(b, b.labels_f64(), b.rows(), b.label_size());
+  return view(b, b.labels(), b.rows(), b.label_size());
+}
+py::array values_view(const Batch& b) {
+  if (b.dtype() == DType::kFloat64) return view1(b, b.values_f64());
+  return view1(b, b.values());
+}
+
+// dtype="float32"/"float64", or anything numpy.dtype() takes (numpy.float64, numpy.dtype("f8")).
+DType dtype_option(const py::object& value) {
+  if (py::isinstance<py::str>(value)) return parse_dtype(value.cast<std::string>());
+  py::object name;
+  try {
+    name = py::module_::import("numpy").attr("dtype")(value).attr("name");
+  } catch (const py::error_already_set&) {
+    throw ConfigError("loader option dtype: " + py::repr(value).cast<std::string>() +
+                      " is not float32 or float64");
+  }
+  return parse_dtype(name.cast<std::string>());
 }
 
 std::string state_json(const py::object& resume) {
@@ -137,6 +164,10 @@ std::unique_ptr<Loader> open_loader(const std::string& channel, const std::optio
   take("memory_budget_bytes", options.memory_budget_bytes);
   take("max_record_bytes", options.max_record_bytes);
   take("device", options.device);
+  if (kwargs.contains("dtype")) {
+    ++used;
+    if (!get("dtype").is_none()) options.dtype = dtype_option(get("dtype"));
+  }
   std::string delimiter = ",";
   take("delimiter", delimiter);
   if (delimiter.size() != 1)
@@ -175,7 +206,8 @@ std::unique_ptr<Loader> open_loader(const std::string& channel, const std::optio
   if (used != kwargs.size()) {
     for (const auto& item : kwargs) {
       const auto name = item.first.cast<std::string>();
-      static const std::array<const char*, 28> known{"shard_by_byte_range",
+      static const std::array<const char*, 29> known{"shard_by_byte_range",
+                                                     "dtype",
                                                      "format",
                                                      "label_size",
                                                      "header",
@@ -259,7 +291,7 @@ void bind_loader(py::module_& m) {
       "(num_shards, shard_index) the loader would take by default for this channel in this process.");
 
   py::class_<DeviceArray>(m, "DeviceArray",
-                          "A float32 array on a GPU, for torch.from_dlpack (stream protocol).")
+                          "A float32 or float64 array on a GPU, for torch.from_dlpack (stream protocol).")
       .def("__dlpack__", &DeviceArray::dlpack, py::kw_only(), py::arg("stream") = py::none())
       .def("__dlpack_device__",
            [](const DeviceArray& a) { return py::make_tuple(int{kDLCUDA}, a.batch.device()); })
@@ -267,8 +299,9 @@ void bind_loader(py::module_& m) {
                              [](const DeviceArray& a) { return py::make_tuple(a.shape[0], a.shape[1]); });
 
   py::class_<Batch>(m, "Batch", R"doc(
-One batch. features and labels are float32 NumPy arrays (rows x columns, rows x label_size) that
-view the loader's batch buffer: no copy is made, and the buffer stays valid while any view lives.
+One batch. features and labels are NumPy arrays (rows x columns, rows x label_size) of the loader's
+dtype (float32 or float64) that view the loader's batch buffer: no copy is made, and the buffer
+stays valid while any view lives.
 )doc")
       .def_property_readonly("kind", [](const Batch& b) { return kind_name(b.kind()); })
       .def_property_readonly("rows", &Batch::rows)
@@ -279,6 +312,7 @@ view the loader's batch buffer: no copy is made, and the buffer stays valid whil
       .def_property_readonly("epoch", &Batch::epoch)
       .def_property_readonly("index", &Batch::index)
       .def_property_readonly("last_in_epoch", &Batch::last_in_epoch)
+      .def_property_readonly("dtype", [](const Batch& b) { return std::string(to_string(b.dtype())); })
       .def_property_readonly("pinned", &Batch::pinned)
       .def_property_readonly("device",
                              [](const Batch& b) -> py::object {
@@ -288,12 +322,12 @@ view the loader's batch buffer: no copy is made, and the buffer stays valid whil
       .def_property_readonly("features",
                              [](const Batch& b) -> py::object {
                                if (b.kind() != BatchKind::kDense) return py::none();
-                               return view(b, b.features(), b.rows(), b.columns());
+                               return features_view(b);
                              })
       .def_property_readonly("labels",
                              [](const Batch& b) -> py::object {
                                if (b.kind() == BatchKind::kRaw) return py::none();
-                               return view(b, b.labels(), b.rows(), b.label_size());
+                               return labels_view(b);
                              })
       .def_property_readonly("indptr",
                              [](const Batch& b) -> py::object {
@@ -308,7 +342,7 @@ view the loader's batch buffer: no copy is made, and the buffer stays valid whil
       .def_property_readonly("values",
                              [](const Batch& b) -> py::object {
                                if (b.kind() != BatchKind::kSparse) return py::none();
-                               return view1(b, b.values());
+                               return values_view(b);
                              })
       .def_property_readonly("shape", [](const Batch& b) { return py::make_tuple(b.rows(), b.columns()); })
       .def_property_readonly("payloads",
@@ -332,7 +366,7 @@ view the loader's batch buffer: no copy is made, and the buffer stays valid whil
                              [](const Batch& b) -> py::object {
                                if (b.device() < 0 || b.kind() != BatchKind::kDense) return py::none();
                                return py::cast(DeviceArray{b,
-                                                           b.device_features(),
+                                                           b.device_features_data(),
                                                            {static_cast<std::int64_t>(b.rows()),
                                                             static_cast<std::int64_t>(b.columns())}});
                              })
@@ -340,7 +374,7 @@ view the loader's batch buffer: no copy is made, and the buffer stays valid whil
         if (b.device() < 0 || b.kind() != BatchKind::kDense) return py::none();
         return py::cast(
             DeviceArray{b,
-                        b.device_labels(),
+                        b.device_labels_data(),
                         {static_cast<std::int64_t>(b.rows()), static_cast<std::int64_t>(b.label_size())}});
       });
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chanload/batch.h>
+#include <chanload/dtype.h>
 #include <chanload/environment.h>
 #include <chanload/errors.h>
 #include <chanload/loader.h>

@@ -2,6 +2,7 @@
 // loader cannot do, with the reason; Loader's constructor calls it.
 #pragma once
 
+#include <chanload/dtype.h>
 #include <chanload/environment.h>
 
 #include <chrono>
@@ -62,6 +63,10 @@ struct LoaderOptions {
   bool empty_is_nan = true;
   // RecordIO-protobuf: sparse rows delivered dense (zeros filled in) instead of as CSR.
   bool densify = false;
+  // CSV and RecordIO-protobuf: the type of the decoded features, labels and sparse values. float64
+  // keeps what float32 would round (Float64 tensors, Int32 values beyond 2^24, long decimals); CSV
+  // values are then std::from_chars of the field to double. Batches say which (Batch::dtype()).
+  DType dtype = DType::kFloat32;
   // MXNet RecordIO split records: joined the AWS way (parts concatenated) or dmlc's (magic between).
   bool recordio_dmlc_join = false;
 

@@ -70,6 +70,7 @@ class Batch:
     epoch: int
     index: int
     last_in_epoch: bool
+    dtype: str  # "float32" or "float64": of features, labels and values
     pinned: bool
     device: str
     features: Optional[np.ndarray]

@@ -14,7 +14,7 @@ class Loader:
 
     >>> loader = chanload.Loader("train", batch_size=256, shuffle_window=10000, seed=1, epochs=3)
     >>> for batch in loader:
-    ...     step(batch.features, batch.labels)      # float32 NumPy views, no copy
+    ...     step(batch.features, batch.labels)      # float32 (or dtype=) NumPy views, no copy
     ...     checkpoint["data"] = loader.state()     # a small dict; pass back as resume=
 
     Options are the C++ LoaderOptions with the same names. `format` and `label_size` default to the
@@ -22,7 +22,9 @@ class Loader:
     variables (`shard_by_byte_range=True`: each shard reads only its share of the bytes of uncompressed
     File-mode CSV or lines, with uneven counts); `threads` to the cores (at most 8). `last_batch` is "keep", "drop" or "pad"
     (`drop_last=True` is "drop"); `bad_records` is "error", "skip" or "warn"; `mode` "File" or "Pipe"
-    overrides TrainingInputMode; `pipe_timeout` is in seconds. The wait for a batch releases the GIL
+    overrides TrainingInputMode; `pipe_timeout` is in seconds. `dtype` ("float32" or "float64", or
+    numpy.float64 and the like) is the type of CSV and RecordIO-protobuf features, labels and sparse
+    values (batch.dtype says which); float64 keeps Float64 tensors and long decimals whole. The wait for a batch releases the GIL
     and a Ctrl-C interrupts it (KeyboardInterrupt), even while a FIFO has no writer yet.
     """
 
@@ -35,7 +37,7 @@ class Loader:
                  memory_budget_bytes: int = 1 << 30, max_record_bytes: int = 64 << 20,
                  bad_records: str = "error", header: bool = False, delimiter: str = ",",
                  empty_is_nan: bool = True, densify: bool = False, reshuffle_each_epoch: bool = True,
-                 mode: Optional[str] = None, pipe_timeout: float = 600.0) -> None:
+                 mode: Optional[str] = None, pipe_timeout: float = 600.0, dtype: Any = "float32") -> None:
         options: dict[str, Any] = dict(
             format=format or "", batch_size=batch_size, label_size=label_size, shuffle_window=shuffle_window,
             seed=seed, epochs=epochs, num_shards=num_shards, shard_index=shard_index,
@@ -43,7 +45,7 @@ class Loader:
             device=device, drop_last=drop_last, prefetch_batches=prefetch_batches,
             memory_budget_bytes=memory_budget_bytes, max_record_bytes=max_record_bytes, bad_records=bad_records,
             header=header, delimiter=delimiter, empty_is_nan=empty_is_nan, densify=densify,
-            reshuffle_each_epoch=reshuffle_each_epoch, mode=mode, pipe_timeout=pipe_timeout)
+            reshuffle_each_epoch=reshuffle_each_epoch, mode=mode, pipe_timeout=pipe_timeout, dtype=dtype)
         if last_batch is not None:
             options["last_batch"] = last_batch
         if resume is not None:

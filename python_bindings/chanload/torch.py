@@ -4,7 +4,8 @@
     for features, labels in torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=2):
         ...
 
-Each item is one batch (features, labels) as CPU tensors that share the loader's buffers (no copy;
+Each item is one batch (features, labels) as CPU tensors (torch.float32, or torch.float64 with the
+loader option dtype="float64"; every option passes through to chanload.Loader) that share the loader's buffers (no copy;
 with num_workers=0 they stay views of the pool, so clone what you keep past a step): use the
 DataLoader with batch_size=None. The records are sharded on top of the job's own sharding
 (hosts, and torchrun's RANK/WORLD_SIZE or Open MPI's variables): by torch.distributed's rank when a

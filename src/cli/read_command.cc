@@ -28,6 +28,7 @@ struct ReadOptions {
   bool drop_last = false;
   bool empty_is_error = false;
   std::string bad_records = "error";
+  std::string dtype = "float32";
   double pipe_timeout_seconds = 600;
   std::optional<std::uint64_t> max_batches;
   std::string resume;
@@ -41,18 +42,24 @@ std::span<const std::byte> bytes_of(const std::vector<T>& v) {
   return std::as_bytes(std::span<const T>(v));
 }
 
-// The numeric outputs: features.npy and labels.npy (dense rows).
+// The numeric outputs: features.npy and labels.npy (dense rows), <f4 or <f8 as the loader's dtype.
 class NumericOutput {
  public:
-  explicit NumericOutput(const std::string& dir)
-      : features_(dir + "/features.npy", "<f4", 4), labels_(dir + "/labels.npy", "<f4", 4) {}
+  NumericOutput(const std::string& dir, DType dtype)
+      : features_(dir + "/features.npy", npy_type(dtype), size_of(dtype)),
+        labels_(dir + "/labels.npy", npy_type(dtype), size_of(dtype)) {}
   void write(const Batch& batch) {
     if (batch.kind() != BatchKind::kDense)
       throw std::logic_error("NumericOutput takes dense batches (densified)");
     features_.set_columns(batch.columns());
     labels_.set_columns(batch.label_size());
-    features_.append(std::as_bytes(batch.features()), batch.rows());
-    labels_.append(std::as_bytes(batch.labels()), batch.rows());
+    if (batch.dtype() == DType::kFloat64) {
+      features_.append(std::as_bytes(batch.features_f64()), batch.rows());
+      labels_.append(std::as_bytes(batch.labels_f64()), batch.rows());
+    } else {
+      features_.append(std::as_bytes(batch.features()), batch.rows());
+      labels_.append(std::as_bytes(batch.labels()), batch.rows());
+    }
   }
   void close() {
     features_.close();
@@ -60,6 +67,8 @@ class NumericOutput {
   }
 
  private:
+  static std::string npy_type(DType dtype) { return dtype == DType::kFloat64 ? "<f8" : "<f4"; }
+
   format::NpyWriter features_;
   format::NpyWriter labels_;
 };
@@ -132,6 +141,7 @@ int run_read(ReadOptions options) {
                               : options.last_batch == "drop" ? LastBatch::kDrop
                               : options.last_batch == "pad"  ? LastBatch::kPad
                                                              : LastBatch::kKeep;
+  loader_options.dtype = parse_dtype(options.dtype);
   loader_options.pipe_timeout =
       std::chrono::milliseconds(static_cast<long long>(options.pipe_timeout_seconds * 1000));
   if (!options.resume.empty()) loader_options.resume = LoaderState::from_json(read_file(options.resume));
@@ -154,7 +164,7 @@ int run_read(ReadOptions options) {
       if (batch->kind() == BatchKind::kRaw) {
         raw_output = std::make_unique<RawOutput>(options.output);
       } else {
-        numeric_output = std::make_unique<NumericOutput>(options.output);
+        numeric_output = std::make_unique<NumericOutput>(options.output, batch->dtype());
       }
     }
     if (raw_output) {
@@ -178,6 +188,7 @@ int run_read(ReadOptions options) {
     nlohmann::json json = {
         {"channel", channel.name},
         {"format", loader.format()},
+        {"dtype", std::string(to_string(loader_options.dtype))},
         {"mode", std::string(to_string(loader_options.mode.value_or(channel.mode)))},
         {"epochs", loader_options.epochs},
         {"num_shards", loader.num_shards()},
@@ -234,6 +245,11 @@ CommandRunner add_read_command(CLI::App& app) {
       ->check(CLI::IsMember({"error", "skip", "warn"}))
       ->capture_default_str();
   command->add_flag("--densify", loader.densify, "RecordIO-protobuf: decode sparse rows as dense");
+  command
+      ->add_option("--dtype", options->dtype,
+                   "CSV and RecordIO-protobuf: float32 or float64 features, labels and values")
+      ->check(CLI::IsMember({"float32", "float64"}))
+      ->capture_default_str();
   command->add_option("--batch-size", loader.batch_size, "Records per batch")->capture_default_str();
   command->add_option("--last-batch", options->last_batch, "An epoch's short last batch: keep, drop or pad")
       ->check(CLI::IsMember({"keep", "drop", "pad"}))
@@ -266,7 +282,7 @@ CommandRunner add_read_command(CLI::App& app) {
   command->add_option("--save-state", options->save_state, "Write the loader's state (JSON) here at the end");
   command->add_option(
       "--output", options->output,
-      "Write features.npy and labels.npy (float32, rows in delivery order; sparse densified), "
+      "Write features.npy and labels.npy (--dtype, rows in delivery order; sparse densified), "
       "or for raw formats payloads.bin and offsets.npy");
   command->add_flag("--stats", options->stats, "Print a JSON object of counts, stage timings and the state");
   return [options] { return run_read(*options); };

@@ -27,7 +27,7 @@ std::string printable(const char* first, const char* last) {
 
 CsvDecoder::CsvDecoder(CsvDecodeOptions options) : options_(options) {}
 
-template <typename Store>
+template <typename T, typename Store>
 std::string CsvDecoder::parse(std::span<const std::byte> row, std::size_t expected, Store&& store) {
   const char* p = reinterpret_cast<const char*>(row.data());
   const char* end = p + row.size();
@@ -36,7 +36,7 @@ std::string CsvDecoder::parse(std::span<const std::byte> row, std::size_t expect
   while (true) {
     // One field: [spaces] (number | "quoted number" | nothing) [spaces], then a delimiter or the end.
     while (p < end && is_space(*p)) ++p;
-    float value = 0.0F;
+    T value = 0;
     const char* field_start = p;
     if (p < end && *p == options_.quote) {
       const char* close =
@@ -52,7 +52,7 @@ std::string CsvDecoder::parse(std::span<const std::byte> row, std::size_t expect
       p = close + 1;
     } else if (p == end || *p == delimiter) {
       if (!options_.empty_is_nan) return "field " + std::to_string(field + 1) + " is empty";
-      value = std::numeric_limits<float>::quiet_NaN();
+      value = std::numeric_limits<T>::quiet_NaN();
     } else {
       const char* number_end = parse_float(p, end, value);
       if (number_end == p) {
@@ -121,25 +121,27 @@ bool CsvDecoder::is_data_row(std::span<const std::byte> row, const RecordPlace& 
   return false;
 }
 
+template <typename T>
 CsvDecoder::Outcome CsvDecoder::decode_into(std::span<const std::byte> row, const RecordPlace& place,
-                                            float* labels, float* features) {
+                                            T* labels, T* features) {
   row = without_bom(row, place);
   const std::size_t label_size = options_.label_size;
-  const std::string why = parse(row, columns_, [&](std::size_t field, float value) {
+  const std::string why = parse<T>(row, columns_, [&](std::size_t field, T value) {
     (field < label_size ? labels[field] : features[field - label_size]) = value;
   });
   if (!why.empty()) return reject(place, why);
   return Outcome::kDecoded;
 }
 
+template <typename T>
 CsvDecoder::Outcome CsvDecoder::decode(std::span<const std::byte> row, const RecordPlace& place,
-                                       DecodedRows& out) {
+                                       BasicDecodedRows<T>& out) {
   if (!is_data_row(row, place)) return Outcome::kSkipped;
   row = without_bom(row, place);
 
   if (columns_ == 0) {
     first_row_.clear();
-    const std::string why = parse(row, 0, [&](std::size_t, float value) { first_row_.push_back(value); });
+    const std::string why = parse<T>(row, 0, [&](std::size_t, T value) { first_row_.push_back(value); });
     if (!why.empty()) return reject(place, why);
     if (first_row_.size() < options_.label_size) {
       return reject(place, "expected at least " + std::to_string(options_.label_size) +
@@ -160,9 +162,9 @@ CsvDecoder::Outcome CsvDecoder::decode(std::span<const std::byte> row, const Rec
   const std::size_t features_at = out.features.size();
   out.labels.resize(labels_at + label_size);
   out.features.resize(features_at + columns_ - label_size);
-  float* labels = out.labels.data() + labels_at;
-  float* features = out.features.data() + features_at;
-  const std::string why = parse(row, columns_, [&](std::size_t field, float value) {
+  T* labels = out.labels.data() + labels_at;
+  T* features = out.features.data() + features_at;
+  const std::string why = parse<T>(row, columns_, [&](std::size_t field, T value) {
     (field < label_size ? labels[field] : features[field - label_size]) = value;
   });
   if (!why.empty()) {
@@ -173,5 +175,13 @@ CsvDecoder::Outcome CsvDecoder::decode(std::span<const std::byte> row, const Rec
   ++out.rows;
   return Outcome::kDecoded;
 }
+
+template CsvDecoder::Outcome CsvDecoder::decode(std::span<const std::byte>, const RecordPlace&, DecodedRows&);
+template CsvDecoder::Outcome CsvDecoder::decode(std::span<const std::byte>, const RecordPlace&,
+                                                DecodedRowsF64&);
+template CsvDecoder::Outcome CsvDecoder::decode_into(std::span<const std::byte>, const RecordPlace&, float*,
+                                                     float*);
+template CsvDecoder::Outcome CsvDecoder::decode_into(std::span<const std::byte>, const RecordPlace&, double*,
+                                                     double*);
 
 }  // namespace chanload::format

@@ -1,6 +1,6 @@
-// CSV rows to float32, as SageMaker's built-in algorithms read them: label columns first
-// (label_size of them), features after, no header unless asked. Values are exactly
-// std::from_chars of each field (correctly rounded).
+// CSV rows to float32 or float64, as SageMaker's built-in algorithms read them: label columns
+// first (label_size of them), features after, no header unless asked. Values are exactly
+// std::from_chars of each field to the output type (correctly rounded).
 #pragma once
 
 #include <cstddef>
@@ -36,8 +36,9 @@ class CsvDecoder {
   enum class Outcome { kDecoded, kSkipped, kBad };
   // Decodes one row (a CSV record's payload) and appends it to out. Blank rows and headers are
   // kSkipped; a bad row is a DataError naming the file and line (kError) or kBad (skip, warn). The
-  // first data row fixes the column count; later rows must have as many fields.
-  Outcome decode(std::span<const std::byte> row, const RecordPlace& place, DecodedRows& out);
+  // first data row fixes the column count; later rows must have as many fields. T is float or double.
+  template <typename T>
+  Outcome decode(std::span<const std::byte> row, const RecordPlace& place, BasicDecodedRows<T>& out);
 
   // Whether a row is data: not the header (the first row of a file or FIFO, when options say there
   // is one) and not blank. decode() skips the others; the loader filters them before sharding so
@@ -50,22 +51,23 @@ class CsvDecoder {
   // Decodes one data row of the expected width straight into its place in a batch: labels
   // (label_size values) and features (columns - label_size values). Needs expect_columns() or an
   // earlier row. A bad row is a DataError (kError) or kBad, with the destination left partly written.
-  Outcome decode_into(std::span<const std::byte> row, const RecordPlace& place, float* labels,
-                      float* features);
+  // T is float or double: the parse is compiled for each, so neither pays for the other.
+  template <typename T>
+  Outcome decode_into(std::span<const std::byte> row, const RecordPlace& place, T* labels, T* features);
 
   [[nodiscard]] std::size_t column_count() const { return columns_; }  // 0 until the first row
   [[nodiscard]] std::uint64_t bad_records() const { return bad_records_; }
 
  private:
-  // Parses the fields of row, handing each to store(index, value); expected is the field count (0:
-  // any, for the first row). Returns an empty string, or what is wrong.
-  template <typename Store>
+  // Parses the fields of row as T, handing each to store(index, value); expected is the field count
+  // (0: any, for the first row). Returns an empty string, or what is wrong.
+  template <typename T, typename Store>
   std::string parse(std::span<const std::byte> row, std::size_t expected, Store&& store);
   Outcome reject(const RecordPlace& place, const std::string& why);
 
   CsvDecodeOptions options_;
   std::size_t columns_ = 0;
-  std::vector<float> first_row_;
+  std::vector<double> first_row_;  // holds float32 values exactly too
   std::uint64_t bad_records_ = 0;
   std::uint64_t warnings_printed_ = 0;
 };

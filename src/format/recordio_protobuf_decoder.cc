@@ -90,18 +90,19 @@ class WireReader {
   std::size_t base_;
 };
 
-// repeated float/double/int32 values = 1, packed or not.
+// repeated float/double/int32 values = 1, packed or not, appended as the tensor's value type.
 template <typename Tensor>
 void read_values(WireReader& reader, std::uint32_t wire_type, typename Tensor::Type type, Tensor& tensor) {
+  using Value = typename decltype(tensor.values)::value_type;
   const auto append_fixed = [&](const std::uint8_t* at) {
     if (type == Tensor::Type::kFloat32) {
       float v = 0;
       std::memcpy(&v, at, 4);
-      tensor.values.push_back(v);
+      tensor.values.push_back(static_cast<Value>(v));
     } else {
       double v = 0;
       std::memcpy(&v, at, 8);
-      tensor.values.push_back(static_cast<float>(v));
+      tensor.values.push_back(static_cast<Value>(v));
     }
   };
   const std::size_t width = type == Tensor::Type::kFloat64 ? 8 : 4;
@@ -109,16 +110,17 @@ void read_values(WireReader& reader, std::uint32_t wire_type, typename Tensor::T
     WireReader packed = reader.nested();
     if (type == Tensor::Type::kInt32) {
       while (!packed.done())
-        tensor.values.push_back(static_cast<float>(static_cast<std::int32_t>(packed.varint())));
+        tensor.values.push_back(static_cast<Value>(static_cast<std::int32_t>(packed.varint())));
       return;
     }
     const std::string_view bytes = packed.bytes_view();
     if (bytes.size() % width != 0)
       throw WireError("packed values not a multiple of the element size", packed.position());
-    if (bytes.empty()) return;             // an empty packed field (memcpy may not see a null pointer)
-    if (type == Tensor::Type::kFloat32) {  // the common case: one copy into place
+    if (bytes.empty()) return;  // an empty packed field (memcpy may not see a null pointer)
+    // The common cases (Float32 into float32, Float64 into float64): one copy into place.
+    if (width == sizeof(Value)) {
       const std::size_t old = tensor.values.size();
-      tensor.values.resize(old + bytes.size() / 4);
+      tensor.values.resize(old + bytes.size() / width);
       std::memcpy(tensor.values.data() + old, bytes.data(), bytes.size());
       return;
     }
@@ -127,7 +129,7 @@ void read_values(WireReader& reader, std::uint32_t wire_type, typename Tensor::T
     return;
   }
   if (type == Tensor::Type::kInt32 && wire_type == kVarint) {
-    tensor.values.push_back(static_cast<float>(static_cast<std::int32_t>(reader.varint())));
+    tensor.values.push_back(static_cast<Value>(static_cast<std::int32_t>(reader.varint())));
   } else if (type == Tensor::Type::kFloat32 && wire_type == kFixed32) {
     append_fixed(reader.fixed(4));
   } else if (type == Tensor::Type::kFloat64 && wire_type == kFixed64) {
@@ -226,8 +228,18 @@ void read_map_entry(WireReader reader, const char* map_name, Tensor& tensor) {
 
 RecordIOProtobufDecoder::RecordIOProtobufDecoder(RecordIOProtobufOptions options) : options_(options) {}
 
+template <>
+RecordIOProtobufDecoder::Tensors<float>& RecordIOProtobufDecoder::tensors<float>() {
+  return f32_;
+}
+template <>
+RecordIOProtobufDecoder::Tensors<double>& RecordIOProtobufDecoder::tensors<double>() {
+  return f64_;
+}
+
+template <typename T>
 void RecordIOProtobufDecoder::adopt_layout(bool sparse, std::size_t columns, std::size_t label_size,
-                                           DecodedRows& out) {
+                                           BasicDecodedRows<T>& out) {
   decided_ = true;
   sparse_ = sparse;
   out.sparse = sparse && !options_.densify;
@@ -235,16 +247,18 @@ void RecordIOProtobufDecoder::adopt_layout(bool sparse, std::size_t columns, std
   out.label_size = label_size;
 }
 
+template <typename T>
 void RecordIOProtobufDecoder::decode(std::span<const std::byte> payload, const RecordPlace& place,
-                                     DecodedRows& out) {
+                                     BasicDecodedRows<T>& out) {
   const std::string origin = place.origin != nullptr ? *place.origin : std::string("?");
   const auto fail = [&](const std::string& why, std::size_t at) {
     throw DataError(origin + ": RecordIO-protobuf record at byte offset " + std::to_string(place.offset) +
                         ", protobuf byte " + std::to_string(at) + ": " + why,
                     origin, place.offset);
   };
-  features_.clear();
-  label_.clear();
+  auto& [features, label] = tensors<T>();  // scratch reused across records
+  features.clear();
+  label.clear();
   const auto* begin = reinterpret_cast<const std::uint8_t*>(payload.data());
   try {
     WireReader record(begin, begin + payload.size(), 0);
@@ -253,9 +267,9 @@ void RecordIOProtobufDecoder::decode(std::span<const std::byte> payload, const R
       const auto field = static_cast<std::uint32_t>(tag >> 3U);
       const auto wire_type = static_cast<std::uint32_t>(tag & 7U);
       if (field == 1 && wire_type == kLengthDelimited) {
-        read_map_entry(record.nested(), "features", features_);
+        read_map_entry(record.nested(), "features", features);
       } else if (field == 2 && wire_type == kLengthDelimited) {
-        read_map_entry(record.nested(), "label", label_);
+        read_map_entry(record.nested(), "label", label);
       } else {
         record.skip(wire_type);  // uid, metadata, configuration, and fields this schema does not know
       }
@@ -264,20 +278,20 @@ void RecordIOProtobufDecoder::decode(std::span<const std::byte> payload, const R
     fail(e.what(), e.at());
   }
 
-  const bool sparse = !features_.keys.empty() || !features_.shape.empty();
-  if (sparse && features_.shape.size() != 1) {
-    fail(features_.shape.empty()
+  const bool sparse = !features.keys.empty() || !features.shape.empty();
+  if (sparse && features.shape.size() != 1) {
+    fail(features.shape.empty()
              ? "sparse features (keys) without a shape"
-             : "sparse features with a shape of rank " + std::to_string(features_.shape.size()),
+             : "sparse features with a shape of rank " + std::to_string(features.shape.size()),
          0);
   }
-  if (sparse && features_.keys.size() != features_.values.size()) {
-    fail(std::to_string(features_.keys.size()) + " keys for " + std::to_string(features_.values.size()) +
+  if (sparse && features.keys.size() != features.values.size()) {
+    fail(std::to_string(features.keys.size()) + " keys for " + std::to_string(features.values.size()) +
              " values",
          0);
   }
-  const std::uint64_t shape_width = sparse ? features_.shape[0] : features_.values.size();
-  if (sparse && options_.densify && shape_width > options_.max_row_bytes / sizeof(float)) {
+  const std::uint64_t shape_width = sparse ? features.shape[0] : features.values.size();
+  if (sparse && options_.densify && shape_width > options_.max_row_bytes / sizeof(T)) {
     fail("a sparse row of shape [" + std::to_string(shape_width) + "] would densify past max_row_bytes (" +
              std::to_string(options_.max_row_bytes) + ")",
          0);
@@ -288,7 +302,7 @@ void RecordIOProtobufDecoder::decode(std::span<const std::byte> payload, const R
     sparse_ = sparse;
     out.sparse = sparse && !options_.densify;
     out.columns = width;
-    out.label_size = label_.values.size();
+    out.label_size = label.values.size();
   }
   if (sparse != sparse_)
     fail(sparse ? "a sparse record in a channel whose first record was dense"
@@ -299,30 +313,36 @@ void RecordIOProtobufDecoder::decode(std::span<const std::byte> payload, const R
              std::to_string(out.columns),
          0);
   }
-  if (label_.values.size() != out.label_size) {
-    fail("has " + std::to_string(label_.values.size()) + " label values where the first record had " +
+  if (label.values.size() != out.label_size) {
+    fail("has " + std::to_string(label.values.size()) + " label values where the first record had " +
              std::to_string(out.label_size),
          0);
   }
-  for (std::uint64_t key : features_.keys) {
+  for (std::uint64_t key : features.keys) {
     if (key >= width)
       fail("key " + std::to_string(key) + " outside the shape [" + std::to_string(width) + "]", 0);
   }
 
-  out.labels.insert(out.labels.end(), label_.values.begin(), label_.values.end());
+  out.labels.insert(out.labels.end(), label.values.begin(), label.values.end());
   if (!sparse) {
-    out.features.insert(out.features.end(), features_.values.begin(), features_.values.end());
+    out.features.insert(out.features.end(), features.values.begin(), features.values.end());
   } else if (options_.densify) {
     const std::size_t start = out.features.size();
-    out.features.resize(start + width, 0.0F);
-    for (std::size_t i = 0; i < features_.keys.size(); ++i)
-      out.features[start + features_.keys[i]] = features_.values[i];
+    out.features.resize(start + width, T{0});
+    for (std::size_t i = 0; i < features.keys.size(); ++i)
+      out.features[start + features.keys[i]] = features.values[i];
   } else {
-    for (std::uint64_t key : features_.keys) out.indices.push_back(static_cast<std::int64_t>(key));
-    out.values.insert(out.values.end(), features_.values.begin(), features_.values.end());
+    for (std::uint64_t key : features.keys) out.indices.push_back(static_cast<std::int64_t>(key));
+    out.values.insert(out.values.end(), features.values.begin(), features.values.end());
     out.indptr.push_back(static_cast<std::int64_t>(out.indices.size()));
   }
   ++out.rows;
 }
+
+template void RecordIOProtobufDecoder::decode(std::span<const std::byte>, const RecordPlace&, DecodedRows&);
+template void RecordIOProtobufDecoder::decode(std::span<const std::byte>, const RecordPlace&,
+                                              DecodedRowsF64&);
+template void RecordIOProtobufDecoder::adopt_layout(bool, std::size_t, std::size_t, DecodedRows&);
+template void RecordIOProtobufDecoder::adopt_layout(bool, std::size_t, std::size_t, DecodedRowsF64&);
 
 }  // namespace chanload::format

@@ -2,7 +2,8 @@
 // aialgs.data.Record. The schema is fixed and small, so the wire format is read directly, with no
 // protobuf runtime: features and label maps under the key "values", each a Float32, Float64 or
 // Int32 tensor, dense (values) or sparse (values, keys and shape). Fields in any order, packed or
-// not; unknown fields are skipped. Values become float32.
+// not; unknown fields are skipped. Values become the output's type, float32 or float64 (Float64
+// rounds to float32; Int32 converts, exactly in float64).
 #pragma once
 
 #include <cstdint>
@@ -27,18 +28,23 @@ class RecordIOProtobufDecoder {
 
   // Decodes one Record and appends its row to out. The first record decides dense or sparse, the
   // label count and the width; a record that disagrees is a DataError naming the file and offset.
-  void decode(std::span<const std::byte> payload, const RecordPlace& place, DecodedRows& out);
+  // T is float or double.
+  template <typename T>
+  void decode(std::span<const std::byte> payload, const RecordPlace& place, BasicDecodedRows<T>& out);
 
   // Takes the layout (dense or sparse, width, label count) from a record decoded elsewhere, so every
   // record this decoder sees is checked against the channel's first. out gets the same layout.
-  void adopt_layout(bool sparse, std::size_t columns, std::size_t label_size, DecodedRows& out);
+  template <typename T>
+  void adopt_layout(bool sparse, std::size_t columns, std::size_t label_size, BasicDecodedRows<T>& out);
   // Whether the records are sparse (keys and shape), densified or not; valid after the first record.
   [[nodiscard]] bool sparse_records() const { return sparse_; }
 
  private:
+  // One map entry's tensor, its values already in the output type T.
+  template <typename T>
   struct Tensor {
     enum class Type { kNone, kFloat32, kFloat64, kInt32 } type = Type::kNone;
-    std::vector<float> values;
+    std::vector<T> values;
     std::vector<std::uint64_t> keys;
     std::vector<std::uint64_t> shape;
     void clear() {
@@ -49,9 +55,18 @@ class RecordIOProtobufDecoder {
     }
   };
 
+  template <typename T>
+  struct Tensors {
+    Tensor<T> features;
+    Tensor<T> label;
+  };
+  // The scratch of the type being decoded (only one is used by a loader's decoder).
+  template <typename T>
+  Tensors<T>& tensors();
+
   RecordIOProtobufOptions options_;
-  Tensor features_;
-  Tensor label_;
+  Tensors<float> f32_;
+  Tensors<double> f64_;
   bool decided_ = false;
   bool sparse_ = false;
 };

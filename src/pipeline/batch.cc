@@ -24,6 +24,31 @@ template <typename T>
 std::span<const T> view(const std::vector<T>& v) {
   return {v.data(), v.size()};
 }
+
+// An accessor of one dtype on a batch of the other is a mistake to report, not an empty array.
+void require_dtype(const detail::BatchData& data, DType wanted, const char* accessor, const char* instead) {
+  if (data.dtype == wanted) return;
+  throw ConfigError(std::string("Batch::") + accessor + ": the batch holds " +
+                    std::string(to_string(data.dtype)) + " values; use " + instead);
+}
+
+template <typename T>
+std::span<const T> features_of(const detail::BatchData& data) {
+  if (data.kind != BatchKind::kDense) return {};
+  return {data.lease.slot()->feature_row<T>(0, data.columns), data.rows * data.columns};
+}
+
+template <typename T>
+std::span<const T> labels_of(const detail::BatchData& data) {
+  if (data.kind == BatchKind::kRaw) return {};
+  return {data.lease.slot()->label_row<T>(0, data.label_size), data.rows * data.label_size};
+}
+
+template <typename T>
+std::span<const T> values_of(const detail::BatchData& data) {
+  if (data.kind != BatchKind::kSparse) return {};
+  return view(data.lease.slot()->sparse_values<T>());
+}
 }  // namespace
 
 BatchKind Batch::kind() const { return data_->kind; }
@@ -35,17 +60,30 @@ std::size_t Batch::label_size() const { return data_->label_size; }
 std::uint64_t Batch::epoch() const { return data_->epoch; }
 std::uint64_t Batch::index() const { return data_->index; }
 bool Batch::last_in_epoch() const { return data_->last_in_epoch; }
+DType Batch::dtype() const { return data_->dtype; }
 bool Batch::pinned() const { return data_->pinned; }
 int Batch::device() const { return data_->device; }
 
 std::span<const float> Batch::features() const {
   if (data_->kind != BatchKind::kDense) return {};
-  return {data_->lease.slot()->feature_row(0, data_->columns), data_->rows * data_->columns};
+  require_dtype(*data_, DType::kFloat32, "features()", "features_f64()");
+  return features_of<float>(*data_);
+}
+std::span<const double> Batch::features_f64() const {
+  if (data_->kind != BatchKind::kDense) return {};
+  require_dtype(*data_, DType::kFloat64, "features_f64()", "features()");
+  return features_of<double>(*data_);
 }
 
 std::span<const float> Batch::labels() const {
   if (data_->kind == BatchKind::kRaw) return {};
-  return {data_->lease.slot()->label_row(0, data_->label_size), data_->rows * data_->label_size};
+  require_dtype(*data_, DType::kFloat32, "labels()", "labels_f64()");
+  return labels_of<float>(*data_);
+}
+std::span<const double> Batch::labels_f64() const {
+  if (data_->kind == BatchKind::kRaw) return {};
+  require_dtype(*data_, DType::kFloat64, "labels_f64()", "labels()");
+  return labels_of<double>(*data_);
 }
 
 std::span<const std::int64_t> Batch::indptr() const {
@@ -57,7 +95,14 @@ std::span<const std::int64_t> Batch::indices() const {
                                            : std::span<const std::int64_t>{};
 }
 std::span<const float> Batch::values() const {
-  return data_->kind == BatchKind::kSparse ? view(data_->lease.slot()->values) : std::span<const float>{};
+  if (data_->kind != BatchKind::kSparse) return {};
+  require_dtype(*data_, DType::kFloat32, "values()", "values_f64()");
+  return values_of<float>(*data_);
+}
+std::span<const double> Batch::values_f64() const {
+  if (data_->kind != BatchKind::kSparse) return {};
+  require_dtype(*data_, DType::kFloat64, "values_f64()", "values()");
+  return values_of<double>(*data_);
 }
 std::span<const std::byte> Batch::payloads() const {
   return data_->kind == BatchKind::kRaw ? view(data_->lease.slot()->payloads) : std::span<const std::byte>{};
@@ -78,10 +123,20 @@ std::span<const std::byte> Batch::payload(std::size_t row) const {
 }
 
 const float* Batch::device_features() const {
-  return data_->device >= 0 ? static_cast<const float*>(data_->lease.slot()->device.features) : nullptr;
+  if (data_->kind == BatchKind::kDense)
+    require_dtype(*data_, DType::kFloat32, "device_features()", "device_features_data()");
+  return static_cast<const float*>(device_features_data());
 }
 const float* Batch::device_labels() const {
-  return data_->device >= 0 ? static_cast<const float*>(data_->lease.slot()->device.labels) : nullptr;
+  if (data_->kind == BatchKind::kDense)
+    require_dtype(*data_, DType::kFloat32, "device_labels()", "device_labels_data()");
+  return static_cast<const float*>(device_labels_data());
+}
+const void* Batch::device_features_data() const {
+  return data_->device >= 0 ? data_->lease.slot()->device.features : nullptr;
+}
+const void* Batch::device_labels_data() const {
+  return data_->device >= 0 ? data_->lease.slot()->device.labels : nullptr;
 }
 void* Batch::ready_event() const { return data_->device >= 0 ? data_->lease.slot()->device.copied : nullptr; }
 

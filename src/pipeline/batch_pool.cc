@@ -4,7 +4,8 @@ namespace chanload::pipeline {
 
 std::size_t BatchSlot::bytes() const {
   return features.size() + labels.size() + indptr.capacity() * sizeof(std::int64_t) +
-         indices.capacity() * sizeof(std::int64_t) + values.capacity() * sizeof(float) + payloads.capacity() +
+         indices.capacity() * sizeof(std::int64_t) + values.capacity() * sizeof(float) +
+         values_f64.capacity() * sizeof(double) + payloads.capacity() +
          offsets.capacity() * sizeof(std::int64_t);
 }
 
@@ -31,9 +32,10 @@ BatchSlot* BatchPool::acquire() {
   lock.unlock();
   auto slot = std::make_unique<BatchSlot>();
   const std::size_t rows = layout_.batch_size;
+  const std::size_t value_bytes = size_of(layout_.dtype);
   if (layout_.kind == BatchKind::kDense)
-    slot->features = memory::HostBuffer(rows * layout_.columns * sizeof(float), layout_.pinned);
-  slot->labels = memory::HostBuffer(rows * layout_.label_size * sizeof(float), layout_.pinned);
+    slot->features = memory::HostBuffer(rows * layout_.columns * value_bytes, layout_.pinned);
+  slot->labels = memory::HostBuffer(rows * layout_.label_size * value_bytes, layout_.pinned);
   if (transfer_ && layout_.kind == BatchKind::kDense) {
     slot->device = transfer_->allocate(slot->features.size(), slot->labels.size());
   }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -21,28 +22,41 @@ namespace chanload::pipeline {
 struct SlotLayout {
   BatchKind kind = BatchKind::kDense;
   std::size_t batch_size = 0;
-  std::size_t columns = 0;     // dense: floats per row of features
-  std::size_t label_size = 0;  // floats per row of labels (dense and sparse)
-  bool pinned = false;         // cudaMallocHost when the build and the machine allow
+  std::size_t columns = 0;     // dense: values per row of features
+  std::size_t label_size = 0;  // values per row of labels (dense and sparse)
+  DType dtype = DType::kFloat32;
+  bool pinned = false;  // cudaMallocHost when the build and the machine allow
 };
 
 struct BatchSlot {
-  memory::HostBuffer features;  // dense: batch_size x columns floats
-  memory::HostBuffer labels;    // dense and sparse: batch_size x label_size floats
+  memory::HostBuffer features;  // dense: batch_size x columns values of the layout's dtype
+  memory::HostBuffer labels;    // dense and sparse: batch_size x label_size values
   std::vector<std::int64_t> indptr;
   std::vector<std::int64_t> indices;
-  std::vector<float> values;
+  std::vector<float> values;       // sparse float32
+  std::vector<double> values_f64;  // sparse float64
   std::vector<std::byte> payloads;
   std::vector<std::int64_t> offsets;
   memory::DeviceBuffers device;
   bool delivered = false;           // with the consumer now (guarded by the pool's mutex)
   std::size_t accounted_bytes = 0;  // bytes() when last accounted (guarded by the pool's mutex)
 
-  [[nodiscard]] float* feature_row(std::size_t row, std::size_t columns) const {
-    return reinterpret_cast<float*>(features.data()) + row * columns;
+  // T is the layout's value type: float or double.
+  template <typename T>
+  [[nodiscard]] T* feature_row(std::size_t row, std::size_t columns) const {
+    return reinterpret_cast<T*>(features.data()) + row * columns;
   }
-  [[nodiscard]] float* label_row(std::size_t row, std::size_t label_size) const {
-    return reinterpret_cast<float*>(labels.data()) + row * label_size;
+  template <typename T>
+  [[nodiscard]] T* label_row(std::size_t row, std::size_t label_size) const {
+    return reinterpret_cast<T*>(labels.data()) + row * label_size;
+  }
+  template <typename T>
+  [[nodiscard]] std::vector<T>& sparse_values() {
+    if constexpr (std::is_same_v<T, float>) {
+      return values;
+    } else {
+      return values_f64;
+    }
   }
   [[nodiscard]] std::size_t bytes() const;
 };
@@ -125,6 +139,7 @@ struct BatchData {
   std::size_t skipped_records = 0;
   std::size_t columns = 0;
   std::size_t label_size = 0;
+  DType dtype = DType::kFloat32;
   std::uint64_t epoch = 0;
   std::uint64_t index = 0;
   bool last_in_epoch = false;

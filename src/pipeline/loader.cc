@@ -17,9 +17,11 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
+#include <type_traits>
 
 #include "format/csv_decoder.h"
 #include "format/data_format.h"
@@ -45,14 +47,36 @@ namespace {
 
 constexpr std::size_t kUnitTargetBytes = std::size_t{256} << 10;
 
-// memmove/memcpy/memset with a count of floats; a zero count touches nothing (a channel without
-// labels has null label buffers, which the C functions may not see even for zero bytes).
-void move_floats(float* to, const float* from, std::size_t count) {
-  if (count != 0) std::memmove(to, from, count * sizeof(float));
+// memmove/memset with a count of values (float or double); a zero count touches nothing (a channel
+// without labels has null label buffers, which the C functions may not see even for zero bytes).
+template <typename T>
+void move_values(T* to, const T* from, std::size_t count) {
+  if (count != 0) std::memmove(to, from, count * sizeof(T));
 }
-void zero_floats(float* to, std::size_t count) {
-  if (count != 0) std::memset(to, 0, count * sizeof(float));
+template <typename T>
+void zero_values(T* to, std::size_t count) {
+  if (count != 0) std::memset(to, 0, count * sizeof(T));
 }
+
+// Decoded rows in the loader's value type: only the one LoaderOptions::dtype names is used, so the
+// hot loops are compiled once per type and never branch on it per value.
+struct TypedRows {
+  format::DecodedRows f32;
+  format::DecodedRowsF64 f64;
+
+  template <typename T>
+  format::BasicDecodedRows<T>& as() {
+    if constexpr (std::is_same_v<T, float>) {
+      return f32;
+    } else {
+      return f64;
+    }
+  }
+  void clear() {
+    f32.clear();
+    f64.clear();
+  }
+};
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -94,7 +118,7 @@ struct Unit {
   std::vector<UnitRecord> records;
   Job* job = nullptr;
   std::size_t first_row = 0;       // the row of records[0] in its batch
-  format::DecodedRows sparse;      // sparse batches: this unit's CSR rows until the batch is finalised
+  TypedRows sparse;                // sparse batches: this unit's CSR rows until the batch is finalised
   std::vector<std::size_t> holes;  // rows (in the batch) whose record was bad and skipped
   std::exception_ptr error;
   std::size_t accounted = 0;  // bytes counted against the budget while in flight
@@ -162,6 +186,8 @@ class Loader::Impl {
   void read_loop();
   void read_epoch(std::uint64_t epoch);
   void probe_layout(const format::Record& record);
+  template <typename T>
+  std::optional<Layout> probe_layout_as(const format::Record& record);
   void make_pool(Layout layout);
   void emit(std::span<const std::byte> payload, const format::RecordPlace& place);
   void start_job();
@@ -174,13 +200,17 @@ class Loader::Impl {
   struct WorkerState {
     std::unique_ptr<format::CsvDecoder> csv;
     std::unique_ptr<format::RecordIOProtobufDecoder> protobuf;
-    format::DecodedRows scratch;
+    TypedRows scratch;
     std::uint64_t bad_seen = 0;
   };
   void work_loop();
   void decode_unit(Unit& unit, WorkerState& worker);
+  template <typename T>
+  void decode_unit_as(Unit& unit, WorkerState& worker);
   void complete_unit(std::unique_ptr<Unit> unit);
   void finalize(Job& job);
+  template <typename T>
+  void arrange_rows(Job& job, std::size_t filled, std::size_t rows);
   void finalize_or_fail(Job& job);
   void mark_ready(Job& job);
 
@@ -351,13 +381,16 @@ void Loader::Impl::stop() {
 // ---- the reader thread ----
 
 void Loader::Impl::make_pool(Layout layout) {
-  pipeline::SlotLayout slot_layout{layout.kind, options_.batch_size, layout.columns, layout.label_size,
-                                   false};
   const bool have_gpu = transfer_ != nullptr || memory::probe_cuda().device_count > 0;
-  slot_layout.pinned = have_gpu;
+  const pipeline::SlotLayout slot_layout{.kind = layout.kind,
+                                         .batch_size = options_.batch_size,
+                                         .columns = layout.columns,
+                                         .label_size = layout.label_size,
+                                         .dtype = options_.dtype,
+                                         .pinned = have_gpu};
   const std::size_t slot_bytes =
       options_.batch_size * ((layout.kind == BatchKind::kDense ? layout.columns : 0) + layout.label_size) *
-      sizeof(float);
+      size_of(options_.dtype);
   std::size_t slots = options_.prefetch_batches + 1;
   // The pool takes at most half the budget; records in flight and the shuffle window share the rest.
   if (slot_bytes > 0) slots = std::min(slots, options_.memory_budget_bytes / 2 / slot_bytes);
@@ -497,24 +530,29 @@ void Loader::Impl::read_epoch(std::uint64_t epoch) {
 void Loader::Impl::probe_layout(const format::Record& record) {
   // The channel's first data record decides the row layout for every worker (as for one decoder).
   // Under a skip policy a bad first record is passed over (the worker that gets it counts it).
-  format::DecodedRows rows;
-  Layout layout;
+  // It is decoded as the workers will decode it: the dtype bounds a densified row.
+  const std::optional<Layout> layout =
+      options_.dtype == DType::kFloat64 ? probe_layout_as<double>(record) : probe_layout_as<float>(record);
+  if (layout) make_pool(*layout);
+}
+
+template <typename T>
+std::optional<Layout> Loader::Impl::probe_layout_as(const format::Record& record) {
+  format::BasicDecodedRows<T> rows;
   try {
     if (probe_csv_) {
       if (probe_csv_->decode(record.payload, record.place, rows) != format::CsvDecoder::Outcome::kDecoded)
-        return;
-      layout = Layout{BatchKind::kDense, false, rows.columns, rows.label_size};
-    } else {
-      probe_protobuf_->decode(record.payload, record.place, rows);
-      const bool sparse = probe_protobuf_->sparse_records();
-      layout =
-          Layout{rows.sparse ? BatchKind::kSparse : BatchKind::kDense, sparse, rows.columns, rows.label_size};
+        return std::nullopt;
+      return Layout{BatchKind::kDense, false, rows.columns, rows.label_size};
     }
+    probe_protobuf_->decode(record.payload, record.place, rows);
+    const bool sparse = probe_protobuf_->sparse_records();
+    return Layout{rows.sparse ? BatchKind::kSparse : BatchKind::kDense, sparse, rows.columns,
+                  rows.label_size};
   } catch (const DataError&) {
     if (options_.bad_records == BadRecords::kError) throw;
-    return;
+    return std::nullopt;
   }
-  make_pool(layout);
 }
 
 std::unique_ptr<Unit> Loader::Impl::take_unit() {
@@ -656,8 +694,17 @@ void Loader::Impl::work_loop() {
 }
 
 void Loader::Impl::decode_unit(Unit& unit, WorkerState& worker) {
+  if (layout_->kind == BatchKind::kRaw) return;  // the payloads are the batch
+  if (options_.dtype == DType::kFloat64) {
+    decode_unit_as<double>(unit, worker);
+  } else {
+    decode_unit_as<float>(unit, worker);
+  }
+}
+
+template <typename T>
+void Loader::Impl::decode_unit_as(Unit& unit, WorkerState& worker) {
   const Layout& layout = *layout_;
-  if (layout.kind == BatchKind::kRaw) return;  // the payloads are the batch
   Job& job = *unit.job;
   BatchSlot& slot = *job.lease.slot();
   if (data_format_ == format::DataFormat::kCsv) {
@@ -669,8 +716,8 @@ void Loader::Impl::decode_unit(Unit& unit, WorkerState& worker) {
       const UnitRecord& record = unit.records[i];
       const std::size_t row = unit.first_row + i;
       const auto outcome = worker.csv->decode_into(std::span(unit.bytes).subspan(record.offset, record.size),
-                                                   record.place, slot.label_row(row, layout.label_size),
-                                                   slot.feature_row(row, layout.columns));
+                                                   record.place, slot.label_row<T>(row, layout.label_size),
+                                                   slot.feature_row<T>(row, layout.columns));
       if (outcome == format::CsvDecoder::Outcome::kBad) unit.holes.push_back(row);
     }
     return;
@@ -678,7 +725,8 @@ void Loader::Impl::decode_unit(Unit& unit, WorkerState& worker) {
   // RecordIO-protobuf.
   if (!worker.protobuf)
     worker.protobuf = std::make_unique<format::RecordIOProtobufDecoder>(protobuf_options_);
-  format::DecodedRows& out = layout.kind == BatchKind::kSparse ? unit.sparse : worker.scratch;
+  format::BasicDecodedRows<T>& out =
+      layout.kind == BatchKind::kSparse ? unit.sparse.as<T>() : worker.scratch.as<T>();
   worker.protobuf->adopt_layout(layout.sparse_records, layout.columns, layout.label_size, out);
   out.clear();
   for (std::size_t i = 0; i < unit.records.size(); ++i) {
@@ -694,10 +742,10 @@ void Loader::Impl::decode_unit(Unit& unit, WorkerState& worker) {
       unit.holes.push_back(row);
       continue;
     }
-    move_floats(slot.label_row(row, layout.label_size), out.labels.data() + before * layout.label_size,
+    move_values(slot.label_row<T>(row, layout.label_size), out.labels.data() + before * layout.label_size,
                 layout.label_size);
     if (layout.kind == BatchKind::kDense) {
-      move_floats(slot.feature_row(row, layout.columns), out.features.data() + before * layout.columns,
+      move_values(slot.feature_row<T>(row, layout.columns), out.features.data() + before * layout.columns,
                   layout.columns);
     }
   }
@@ -745,48 +793,15 @@ void Loader::Impl::finalize(Job& job) {
   const std::size_t target = options_.last_batch == LastBatch::kPad ? options_.batch_size : filled;
   const std::size_t rows = std::max(filled, target);
 
-  if (!job.holes.empty() && layout.kind != BatchKind::kRaw) {  // close the gaps of skipped records
-    std::size_t write = 0;
-    std::size_t hole = 0;
-    for (std::size_t read = 0; read < job.records; ++read) {
-      if (hole < job.holes.size() && job.holes[hole] == read) {
-        ++hole;
-        continue;
-      }
-      if (write != read) {
-        move_floats(slot.label_row(write, layout.label_size), slot.label_row(read, layout.label_size),
-                    layout.label_size);
-        if (layout.kind == BatchKind::kDense) {
-          move_floats(slot.feature_row(write, layout.columns), slot.feature_row(read, layout.columns),
-                      layout.columns);
-        }
-      }
-      ++write;
-    }
-  }
-  if (rows > filled && layout.kind != BatchKind::kRaw) {  // LastBatch::kPad: zero rows
-    zero_floats(slot.label_row(filled, layout.label_size), (rows - filled) * layout.label_size);
-    if (layout.kind == BatchKind::kDense) {
-      zero_floats(slot.feature_row(filled, layout.columns), (rows - filled) * layout.columns);
-    }
-  }
   if (layout.kind != BatchKind::kDense) {
     std::sort(job.kept_units.begin(), job.kept_units.end(),
               [](const auto& a, const auto& b) { return a->first_row < b->first_row; });
   }
-  if (layout.kind == BatchKind::kSparse) {
-    slot.indptr.assign(1, 0);
-    slot.indices.clear();
-    slot.values.clear();
-    for (const auto& unit : job.kept_units) {
-      const auto base = static_cast<std::int64_t>(slot.indices.size());
-      for (std::size_t r = 1; r < unit->sparse.indptr.size(); ++r)
-        slot.indptr.push_back(base + unit->sparse.indptr[r]);
-      slot.indices.insert(slot.indices.end(), unit->sparse.indices.begin(), unit->sparse.indices.end());
-      slot.values.insert(slot.values.end(), unit->sparse.values.begin(), unit->sparse.values.end());
-    }
-    slot.indptr.resize(rows + 1, slot.indptr.back());
-  } else if (layout.kind == BatchKind::kRaw) {
+  if (layout.kind != BatchKind::kRaw && options_.dtype == DType::kFloat64) {
+    arrange_rows<double>(job, filled, rows);
+  } else if (layout.kind != BatchKind::kRaw) {
+    arrange_rows<float>(job, filled, rows);
+  } else {
     slot.payloads.clear();
     slot.offsets.assign(1, 0);
     for (const auto& unit : job.kept_units) {
@@ -806,17 +821,66 @@ void Loader::Impl::finalize(Job& job) {
   data->skipped_records = job.holes.size();
   data->columns = layout.columns;
   data->label_size = layout.label_size;
+  data->dtype = options_.dtype;
   data->epoch = job.epoch;
   data->index = job.index;
   data->last_in_epoch = job.epoch_end;
   data->pinned = slot.features.pinned() || slot.labels.pinned();
   if (transfer_ && layout.kind == BatchKind::kDense) {
-    transfer_->copy(slot.device, slot.features.data(), rows * layout.columns * sizeof(float),
-                    slot.labels.data(), rows * layout.label_size * sizeof(float));
+    const std::size_t value_bytes = size_of(options_.dtype);
+    transfer_->copy(slot.device, slot.features.data(), rows * layout.columns * value_bytes,
+                    slot.labels.data(), rows * layout.label_size * value_bytes);
     data->device = transfer_->device();
   }
   data->lease = std::move(job.lease);
   job.data = std::move(data);
+}
+
+// Closes the gaps of skipped records, pads (LastBatch::kPad) and gathers the units' CSR rows, in the
+// batch's value type.
+template <typename T>
+void Loader::Impl::arrange_rows(Job& job, std::size_t filled, std::size_t rows) {
+  const Layout& layout = *layout_;
+  BatchSlot& slot = *job.lease.slot();
+  if (!job.holes.empty()) {  // close the gaps of skipped records
+    std::size_t write = 0;
+    std::size_t hole = 0;
+    for (std::size_t read = 0; read < job.records; ++read) {
+      if (hole < job.holes.size() && job.holes[hole] == read) {
+        ++hole;
+        continue;
+      }
+      if (write != read) {
+        move_values(slot.label_row<T>(write, layout.label_size), slot.label_row<T>(read, layout.label_size),
+                    layout.label_size);
+        if (layout.kind == BatchKind::kDense) {
+          move_values(slot.feature_row<T>(write, layout.columns), slot.feature_row<T>(read, layout.columns),
+                      layout.columns);
+        }
+      }
+      ++write;
+    }
+  }
+  if (rows > filled) {  // LastBatch::kPad: zero rows
+    zero_values(slot.label_row<T>(filled, layout.label_size), (rows - filled) * layout.label_size);
+    if (layout.kind == BatchKind::kDense) {
+      zero_values(slot.feature_row<T>(filled, layout.columns), (rows - filled) * layout.columns);
+    }
+  }
+  if (layout.kind == BatchKind::kSparse) {
+    slot.indptr.assign(1, 0);
+    slot.indices.clear();
+    std::vector<T>& values = slot.sparse_values<T>();
+    values.clear();
+    for (const auto& unit : job.kept_units) {
+      const format::BasicDecodedRows<T>& sparse = unit->sparse.as<T>();
+      const auto base = static_cast<std::int64_t>(slot.indices.size());
+      for (std::size_t r = 1; r < sparse.indptr.size(); ++r) slot.indptr.push_back(base + sparse.indptr[r]);
+      slot.indices.insert(slot.indices.end(), sparse.indices.begin(), sparse.indices.end());
+      values.insert(values.end(), sparse.values.begin(), sparse.values.end());
+    }
+    slot.indptr.resize(rows + 1, slot.indptr.back());
+  }
 }
 
 void Loader::Impl::mark_ready(Job& job) {
@@ -900,7 +964,8 @@ LoaderStats Loader::Impl::stats() const {
   stats.peak_memory_bytes = std::max(peak_memory_, stats.memory_bytes);
   stats.decode.bytes = stats.decode.records;  // refined below for dense layouts
   if (layout_ && layout_->kind == BatchKind::kDense) {
-    stats.decode.bytes = stats.decode.records * (layout_->columns + layout_->label_size) * sizeof(float);
+    stats.decode.bytes =
+        stats.decode.records * (layout_->columns + layout_->label_size) * size_of(options_.dtype);
   }
   return stats;
 }

@@ -17,10 +17,17 @@ void refuse(const std::string& option, const std::string& why) {
 
 }  // namespace
 
+DType parse_dtype(std::string_view name) {
+  if (name == "float32") return DType::kFloat32;
+  if (name == "float64") return DType::kFloat64;
+  throw ConfigError("loader option dtype: \"" + std::string(name) + "\" is not float32 or float64");
+}
+
 void LoaderOptions::validate() const {
   if (!format.empty() && !format::parse_data_format(format)) {
     refuse("format", "\"" + format + "\" is not one of csv, recordio-protobuf, recordio, tfrecord, lines");
   }
+  if (dtype != DType::kFloat32 && dtype != DType::kFloat64) refuse("dtype", "neither float32 nor float64");
   if (mode == InputMode::kFastFile) refuse("mode", "FastFile is read as File; ask for File or Pipe");
   if (batch_size == 0) refuse("batch_size", "must be at least 1");
   if (batch_size > (std::size_t{1} << 24)) refuse("batch_size", "above 16777216 records");

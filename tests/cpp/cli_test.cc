@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <vector>
 
 #include "cli/shell_quote.h"
 #include "test_tree.h"
@@ -180,6 +182,38 @@ TEST(CliRead, DecodesCsvWithTheContentTypesLabelSizeAndWritesNpy) {
   EXPECT_THAT(header.output, HasSubstr("'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }"));
   EXPECT_EQ(std::filesystem::file_size(out + "/features.npy"), 128U + 3 * 2 * 4);
   EXPECT_EQ(std::filesystem::file_size(out + "/labels.npy"), 128U + 3 * 4);
+}
+
+TEST(CliRead, Float64WritesF8NpyWithEveryDigitKept) {
+  testing::TestTree tree;
+  tree.write_config("inputdataconfig.json", R"({"train": {"ContentType": "text/csv;label_size=1"}})");
+  tree.write("input/data/train/part-1.csv", "0.1,3.4e39,1e-310\n2,0.30000000000000004,5\n");
+  const std::string out = (tree.root() / "out").string();
+  const auto result = testing::run_command(kCli + " read --channel train --dtype float64 --stats --output " +
+                                           out + " --root " + tree.root().string());
+  ASSERT_EQ(result.status, 0) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("\"dtype\":\"float64\""));
+  const auto header = testing::run_command("head -c 128 " + out + "/features.npy | tail -c +11");
+  EXPECT_THAT(header.output, HasSubstr("'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }"));
+  const auto labels_header = testing::run_command("head -c 128 " + out + "/labels.npy | tail -c +11");
+  EXPECT_THAT(labels_header.output, HasSubstr("'descr': '<f8', 'fortran_order': False, 'shape': (2, 1), }"));
+  std::ifstream in(out + "/features.npy", std::ios::binary);
+  in.seekg(128);
+  std::vector<double> features(4);
+  in.read(reinterpret_cast<char*>(features.data()), 4 * sizeof(double));
+  ASSERT_TRUE(in);
+  EXPECT_THAT(features, ::testing::ElementsAre(3.4e39, 1e-310, 0.30000000000000004, 5.0));
+  EXPECT_EQ(std::filesystem::file_size(out + "/labels.npy"), 128U + 2 * 8);
+}
+
+TEST(CliRead, ABadDTypeIsRefusedNamingTheOption) {
+  testing::TestTree tree;
+  tree.write_config("inputdataconfig.json", R"({"train": {"ContentType": "text/csv"}})");
+  const auto result = testing::run_command(kCli + " read --channel train --dtype float16 --root " +
+                                           tree.root().string() + " 2>&1");
+  EXPECT_NE(result.status, 0);
+  EXPECT_THAT(result.output, HasSubstr("--dtype"));
+  EXPECT_THAT(result.output, HasSubstr("float16"));
 }
 
 TEST(CliRead, ABadRowFailsWithFileAndLineOrIsCountedWhenSkipped) {

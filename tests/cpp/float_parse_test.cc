@@ -1,4 +1,4 @@
-// The float32 fast path must give exactly std::from_chars's result.
+// The float32 and float64 fast paths must give exactly std::from_chars's result.
 #include "format/float_parse.h"
 
 #include <gtest/gtest.h>
@@ -29,6 +29,31 @@ Parsed reference(const std::string& text) {
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), p.value);
   p.length = ec == std::errc() ? static_cast<std::size_t>(ptr - text.data()) : 0;
   return p;
+}
+
+struct ParsedDouble {
+  double value = 0;
+  std::size_t length = 0;
+};
+
+ParsedDouble ours_f64(const std::string& text) {
+  ParsedDouble p;
+  p.length =
+      static_cast<std::size_t>(parse_float(text.data(), text.data() + text.size(), p.value) - text.data());
+  return p;
+}
+
+ParsedDouble reference_f64(const std::string& text) {
+  ParsedDouble p;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), p.value);
+  p.length = ec == std::errc() ? static_cast<std::size_t>(ptr - text.data()) : 0;
+  return p;
+}
+
+std::uint64_t bits(double d) {
+  std::uint64_t b = 0;
+  std::memcpy(&b, &d, 8);
+  return b;
 }
 
 std::uint32_t bits(float f) {
@@ -95,6 +120,68 @@ TEST(FloatParse, EqualsFromCharsOnEdgeSyntax) {
       EXPECT_EQ(bits(a.value), bits(b.value)) << text;
     }
   }
+}
+
+// float64's fast path takes mantissas up to 2^53 and powers of ten up to 10^22: the random
+// decimals straddle both limits.
+TEST(FloatParse, Float64EqualsFromCharsOnShortDecimals) {
+  std::mt19937_64 rng(2027);
+  for (int i = 0; i < 500'000; ++i) {
+    const std::uint64_t mantissa = rng() % (std::uint64_t{1} << (1 + rng() % 57));
+    const int scale = static_cast<int>(rng() % 51) - 25;
+    std::string text = std::to_string(mantissa);
+    if (scale < 0 && static_cast<std::size_t>(-scale) < text.size()) {
+      text.insert(text.size() - static_cast<std::size_t>(-scale), ".");
+    } else if (scale != 0) {
+      text += "e" + std::to_string(scale);
+    }
+    if ((rng() & 1) != 0) text.insert(0, "-");
+    const ParsedDouble a = ours_f64(text);
+    const ParsedDouble b = reference_f64(text);
+    ASSERT_EQ(a.length, b.length) << text;
+    ASSERT_EQ(bits(a.value), bits(b.value)) << text;
+  }
+}
+
+TEST(FloatParse, Float64EqualsFromCharsOnEdgeValues) {
+  for (const std::string text : {"0.1",
+                                 "-0",
+                                 "0.30000000000000004",
+                                 "9007199254740992",
+                                 "9007199254740993",
+                                 "1e22",
+                                 "1e23",
+                                 "4.35e-22",
+                                 "123456789012345678",
+                                 "1.7976931348623157e308",
+                                 "2.2250738585072014e-308",
+                                 "1e-310",
+                                 "4.9e-324",
+                                 "3.4e39",
+                                 "16777217",
+                                 "nan",
+                                 "-inf",
+                                 "abc",
+                                 "1e",
+                                 "00012.5000"}) {
+    const ParsedDouble a = ours_f64(text);
+    const ParsedDouble b = reference_f64(text);
+    EXPECT_EQ(a.length, b.length) << text;
+    if (b.length != 0 && !std::isnan(b.value)) {
+      EXPECT_EQ(bits(a.value), bits(b.value)) << text;
+    }
+  }
+  // What float32 would lose.
+  EXPECT_EQ(ours_f64("16777217").value, 16777217.0);
+  EXPECT_EQ(ours_f64("3.4e39").value, 3.4e39);
+  EXPECT_EQ(ours_f64("1e-310").value, 1e-310);
+}
+
+TEST(FloatParse, Float64OutOfRangeRoundsLikeStrtod) {
+  EXPECT_EQ(ours_f64("1e400").value, HUGE_VAL);
+  EXPECT_EQ(ours_f64("-1e400").value, -HUGE_VAL);
+  EXPECT_EQ(ours_f64("1e-400").value, 0.0);
+  EXPECT_EQ(ours_f64("+2.5").value, 2.5);
 }
 
 TEST(FloatParse, AcceptsALeadingPlusButNotTwoSigns) {

@@ -95,6 +95,61 @@ TEST(CsvDecoder, OutOfRangeValuesRoundLikeStrtof) {
   EXPECT_THAT(out.features, ElementsAre(INFINITY, -INFINITY, 0.0F));
 }
 
+std::uint64_t bits(double d) {
+  std::uint64_t b = 0;
+  std::memcpy(&b, &d, 8);
+  return b;
+}
+
+// float64 output: every value is std::from_chars of the field to double, including what float32
+// cannot hold (a subnormal double, a value past float32's range, 17 significant digits).
+TEST(CsvDecoder, Float64ValuesEqualFromCharsToDouble) {
+  const std::vector<std::string> fields = {
+      "0.1",  "1e-310",  "3.4e39", "-2.5", "0.30000000000000004", "16777217", "123456789.123456789",
+      "1e22", "4.9e-324"};
+  std::string text;
+  for (const auto& f : fields) text += (text.empty() ? "" : ",") + f;
+  CsvDecodeOptions options;
+  options.label_size = 1;
+  CsvDecoder decoder(options);
+  DecodedRowsF64 out;
+  ASSERT_EQ(decoder.decode(bytes(text), RecordPlace{&kOrigin, 0, 1}, out), CsvDecoder::Outcome::kDecoded);
+  ASSERT_EQ(decoder.decode(bytes(text), RecordPlace{&kOrigin, 60, 2}, out), CsvDecoder::Outcome::kDecoded);
+  ASSERT_EQ(out.rows, 2U);
+  ASSERT_EQ(out.features.size(), 2 * (fields.size() - 1));
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    double expected = 0;
+    const auto [ptr, ec] = std::from_chars(fields[i].data(), fields[i].data() + fields[i].size(), expected);
+    ASSERT_EQ(ec, std::errc()) << fields[i];
+    for (std::size_t r = 0; r < 2; ++r) {
+      const double got = i == 0 ? out.labels[r] : out.features[r * (fields.size() - 1) + i - 1];
+      EXPECT_EQ(bits(got), bits(expected)) << fields[i];
+    }
+  }
+  EXPECT_NE(out.labels[0], static_cast<double>(0.1F));  // not a float32 widened
+  EXPECT_GT(out.features[0], 0.0);                      // a subnormal double, where float32 has 0
+  EXPECT_EQ(out.features[1], 3.4e39);                   // finite, where float32 overflows
+  const DecodedRows narrow = decode_csv({text});
+  EXPECT_EQ(narrow.features[1], 0.0F);
+  EXPECT_EQ(narrow.features[2], INFINITY);
+}
+
+TEST(CsvDecoder, Float64DecodeIntoPlaceAndNanForEmptyFields) {
+  CsvDecodeOptions options;
+  options.label_size = 1;
+  CsvDecoder decoder(options);
+  decoder.expect_columns(3);
+  double labels[1] = {};
+  double features[2] = {};
+  ASSERT_EQ(decoder.decode_into(bytes("0.1,,1e300"), RecordPlace{&kOrigin, 0, 1}, labels, features),
+            CsvDecoder::Outcome::kDecoded);
+  EXPECT_EQ(labels[0], 0.1);
+  EXPECT_TRUE(std::isnan(features[0]));
+  EXPECT_EQ(features[1], 1e300);
+  EXPECT_THROW((void)decoder.decode_into(bytes("1,2"), RecordPlace{&kOrigin, 0, 2}, labels, features),
+               DataError);
+}
+
 TEST(CsvDecoder, AFieldCountMismatchNamesFileAndLine) {
   try {
     (void)decode_csv({"1,2,3", "4,5"});
@@ -163,6 +218,7 @@ TEST(CsvDecoder, LabelSizeLargerThanTheRowIsRefused) {
 
 using chanload::testing::entry;
 using chanload::testing::field;
+using chanload::testing::packed_doubles;
 using chanload::testing::packed_floats;
 using chanload::testing::packed_varints;
 using chanload::testing::varint;
@@ -197,6 +253,66 @@ TEST(RecordIOProtobuf, UnpackedFloat64AndInt32InAnyOrderWithUnknownFields) {
   decoder.decode(bytes(record), place(), out);
   EXPECT_THAT(out.features, ElementsAre(0.5F, -4.0F));
   EXPECT_THAT(out.labels, ElementsAre(-3.0F));
+}
+
+// float64 output keeps Float64 tensors whole and Int32 values exact; float32 output rounds both.
+TEST(RecordIOProtobuf, Float64OutputKeepsFloat64AndInt32Exactly) {
+  const std::string label32 = field(1, 2, packed_varints({16777217}));
+  const std::string record =
+      entry(1, 3, field(1, 2, packed_doubles({0.1, 1e300, -2.5}))) + entry(2, 7, label32);
+  RecordIOProtobufDecoder wide;
+  DecodedRowsF64 out;
+  wide.decode(bytes(record), place(), out);
+  wide.decode(bytes(record), place(), out);
+  EXPECT_EQ(out.rows, 2U);
+  EXPECT_EQ(out.columns, 3U);
+  EXPECT_THAT(out.features, ElementsAre(0.1, 1e300, -2.5, 0.1, 1e300, -2.5));
+  EXPECT_THAT(out.labels, ElementsAre(16777217.0, 16777217.0));
+
+  RecordIOProtobufDecoder narrow;
+  DecodedRows rounded;
+  narrow.decode(bytes(record), place(), rounded);
+  EXPECT_THAT(rounded.features, ElementsAre(0.1F, INFINITY, -2.5F));
+  EXPECT_THAT(rounded.labels, ElementsAre(16777216.0F));
+
+  // Float32 tensors widen exactly; unpacked Float64 values and negative Int32 too.
+  double a = 0.1;
+  const std::string mixed = entry(1, 2, field(1, 2, packed_floats({0.1F, 3.0F}))) +
+                            entry(2, 7, field(1, 0, varint(static_cast<std::uint64_t>(std::int64_t{-7}))));
+  const std::string unpacked = entry(1, 3, field(1, 1, std::string(reinterpret_cast<const char*>(&a), 8)));
+  RecordIOProtobufDecoder widen;
+  DecodedRowsF64 widened;
+  widen.decode(bytes(mixed), place(), widened);
+  EXPECT_THAT(widened.features, ElementsAre(static_cast<double>(0.1F), 3.0));
+  EXPECT_THAT(widened.labels, ElementsAre(-7.0));
+  RecordIOProtobufDecoder single;
+  DecodedRowsF64 one;
+  single.decode(bytes(unpacked), place(), one);
+  EXPECT_THAT(one.features, ElementsAre(0.1));
+}
+
+TEST(RecordIOProtobuf, Float64SparseRowsAsCsrOrDensified) {
+  const std::string record =
+      entry(1, 3,
+            field(1, 2, packed_doubles({0.1, 1e300})) + field(2, 2, packed_varints({1, 4})) +
+                field(3, 2, packed_varints({6})));
+  RecordIOProtobufDecoder csr;
+  DecodedRowsF64 out;
+  csr.decode(bytes(record), place(), out);
+  EXPECT_TRUE(out.sparse);
+  EXPECT_THAT(out.indices, ElementsAre(1, 4));
+  EXPECT_THAT(out.values, ElementsAre(0.1, 1e300));
+  RecordIOProtobufDecoder dense({true});
+  DecodedRowsF64 densified;
+  dense.decode(bytes(record), place(), densified);
+  EXPECT_THAT(densified.features, ElementsAre(0, 0.1, 0, 0, 1e300, 0));
+  // The densify bound counts 8 bytes a value: a row of 6 fits 48 bytes, not 47.
+  RecordIOProtobufOptions tight{true, 47};
+  RecordIOProtobufDecoder bounded(tight);
+  EXPECT_THROW(bounded.decode(bytes(record), place(), densified), DataError);
+  DecodedRows as_float32;
+  RecordIOProtobufDecoder(tight).decode(bytes(record), place(), as_float32);  // 24 bytes: fits
+  EXPECT_EQ(as_float32.features.size(), 6U);
 }
 
 TEST(RecordIOProtobuf, SparseRowsAsCsrOrDensified) {

@@ -25,3 +25,15 @@ def test_every_record_exactly_once(tmp_path, workers):
         torch.testing.assert_close(features[:, 0], label[:, 0] * 2)
         labels.extend(label[:, 0].tolist())  # the tensors view the loader's buffers: keep values, not views
     assert sorted(labels) == list(range(1001))
+
+
+def test_the_dtype_option_passes_through(tmp_path):
+    root = write_tree(tmp_path / "job", {"inputdataconfig.json": {
+        "train": {"ContentType": "text/csv;label_size=1", "TrainingInputMode": "File"}}})
+    folder = root / "input" / "data" / "train"
+    folder.mkdir(parents=True)
+    (folder / "a.csv").write_text("1,0.1\n2,16777217\n")
+    dataset = chanload.torch.ChannelDataset("train", str(root), batch_size=2, dtype="float64")
+    features, labels = next(iter(torch.utils.data.DataLoader(dataset, batch_size=None)))
+    assert features.dtype == torch.float64 and labels.dtype == torch.float64
+    assert features[:, 0].tolist() == [0.1, 16777217.0]

@@ -27,6 +27,10 @@ inline std::string packed_floats(const std::vector<float>& v) {
   return std::string(reinterpret_cast<const char*>(v.data()), v.size() * 4);
 }
 
+inline std::string packed_doubles(const std::vector<double>& v) {
+  return std::string(reinterpret_cast<const char*>(v.data()), v.size() * 8);
+}
+
 inline std::string packed_varints(const std::vector<std::uint64_t>& v) {
   std::string out;
   for (auto x : v) out += varint(x);
