@@ -33,11 +33,15 @@ test: test-cpp test-python
 test-cpp: build
 	ctest --preset release -j $(JOBS)
 
-# The Python suite runs against the package as a user installs it (pip install .), command included.
+# The Python suite runs against the wheel as a user installs it: built, made to carry its shared
+# libraries (scripts/build-wheel), installed with its test extras into a new virtual environment
+# that sees nothing else (scripts/check-wheel). $(VENV) gets the wheel too, for bench/ and for
+# torch where the system has it.
+WHEEL_DIR := build/wheel
 test-python: deps-python
-	$(PYTHON) -m pip install -q --disable-pip-version-check --no-build-isolation \
-	  -Ccmake.define.CHANLOAD_WERROR=$(WERROR) .
-	$(PYTHON) -m pytest -q tests/python
+	scripts/build-wheel $(PYTHON) $(WHEEL_DIR) -Ccmake.define.CHANLOAD_WERROR=$(WERROR)
+	$(PYTHON) -m pip install -q --disable-pip-version-check --force-reinstall --no-deps $(WHEEL_DIR)/chanload-*.whl
+	scripts/check-wheel $(WHEEL_DIR)/chanload-*.whl build/wheel-venv
 
 test-sanitizers: test-asan test-tsan
 
