@@ -1,7 +1,8 @@
 # Two commands do everything on a fresh Debian 12 machine (root or sudo for missing packages):
 #   make demo   installs what is missing, builds, and runs the main job
 #   make test   installs what is missing, builds, runs the C++ suite (ctest) and the Python suite (pytest)
-# More: make test-sanitizers (ASan+UBSan, TSan), make lint (clang-format, clang-tidy), make bench.
+# More: make test-torch (the torch tests, with Debian's python3-torch), make test-sanitizers (ASan+UBSan,
+# TSan), make lint (clang-format, clang-tidy), make bench, make wheel (build/wheel: a manylinux wheel).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -13,7 +14,7 @@ WERROR := $(if $(filter true 1,$(CI)),ON,OFF)
 CMAKE_FLAGS := -DCHANLOAD_WERROR=$(WERROR) $(EXTRA_CMAKE_FLAGS)
 DEMO_ROOT := build/demo-job
 
-.PHONY: all deps deps-python build test test-cpp test-python test-sanitizers test-asan test-tsan \
+.PHONY: all deps deps-python build wheel test test-cpp test-python test-torch test-sanitizers test-asan test-tsan \
         demo fuzz lint format bench clean
 
 all: build
@@ -38,10 +39,20 @@ test-cpp: build
 # that sees nothing else (scripts/check-wheel). $(VENV) gets the wheel too, for bench/ and for
 # torch where the system has it.
 WHEEL_DIR := build/wheel
-test-python: deps-python
+wheel: deps-python
 	scripts/build-wheel $(PYTHON) $(WHEEL_DIR) -Ccmake.define.CHANLOAD_WERROR=$(WERROR)
+
+test-python: wheel
 	$(PYTHON) -m pip install -q --disable-pip-version-check --force-reinstall --no-deps $(WHEEL_DIR)/chanload-*.whl
 	scripts/check-wheel $(WHEEL_DIR)/chanload-*.whl build/wheel-venv
+
+# The torch tests and examples/pytorch, against Debian's python3-torch (CPU) seen by a venv that
+# holds only the wheel and pytest. Apart from make test: it installs ~180 Debian packages.
+test-torch: wheel
+	scripts/install-deps --torch
+	scripts/install-wheel --system-site-packages $(WHEEL_DIR)/chanload-*.whl build/torch-venv
+	build/torch-venv/bin/python -c 'import torch; print("test-torch: torch", torch.__version__)'
+	build/torch-venv/bin/python -m pytest -q -p no:cacheprovider tests/python -k torch
 
 test-sanitizers: test-asan test-tsan
 
