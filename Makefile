@@ -64,7 +64,8 @@ test-asan test-tsan: test-%: deps
 demo: build
 	scripts/demo $(DEMO_ROOT)
 
-FUZZ_TARGETS := fuzz_framers fuzz_csv_decoder fuzz_recordio_protobuf fuzz_python_json fuzz_decompress
+FUZZ_TARGETS := fuzz_framers fuzz_csv_decoder fuzz_recordio_protobuf fuzz_python_json fuzz_decompress \
+                fuzz_float_parse
 FUZZ_SECONDS ?= 20
 # Each target runs FUZZ_SECONDS from the committed seeds; a crash, a sanitizer report, or an
 # allocation over 64 MiB (whatever a length field says) fails it. fuzz_decompress may take zstd's

@@ -1,4 +1,4 @@
-// CSV rows (framed) through the decoder, with options the input chooses.
+// CSV rows (framed) through the decoder, with options the input chooses, into float32 or float64 rows.
 #include <chanload/errors.h>
 
 #include <cstddef>
@@ -12,8 +12,10 @@
 
 using namespace chanload::format;
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size < 1) return 0;
+namespace {
+
+template <typename T>
+void decode_all(const std::uint8_t* data, std::size_t size) {
   CsvDecodeOptions options;
   options.label_size = data[0] % 4;
   options.delimiter = (data[0] & 4) != 0 ? ';' : ',';
@@ -23,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::span<const std::byte> input(reinterpret_cast<const std::byte*>(data + 1), size - 1);
   auto framer = make_framer(RecordFormat::kCsv, {});
   CsvDecoder decoder(options);
-  DecodedRows rows;
+  BasicDecodedRows<T> rows;
   std::vector<std::byte> scratch;
   const std::string origin = "fuzz.csv";
   std::uint64_t offset = 0;
@@ -43,5 +45,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (rows.labels.size() != rows.rows * rows.label_size) __builtin_trap();
   if (rows.features.size() != rows.rows * rows.columns) __builtin_trap();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size < 1) return 0;
+  if ((data[0] & 64) != 0) {
+    decode_all<double>(data, size);
+  } else {
+    decode_all<float>(data, size);
+  }
   return 0;
 }

@@ -51,6 +51,11 @@ def main():
     write("fuzz_framers", "tfrecord", bytes([9, 3]) + tfrecord(b"first") + tfrecord(b""))
     write("fuzz_csv_decoder", "plain", bytes([1]) + csv)
     write("fuzz_csv_decoder", "header", bytes([8 | 4]) + b"a;b\n1;2\n3;4")
+    write("fuzz_csv_decoder", "float64", bytes([64 | 1]) + b"0.1,1e-310,3.4e39\n9007199254740993,-0,nan\n")
+    numbers = ["0.1", "1e-310", "3.4e39", "9007199254740993", "1e22", "1e23", "-0", "nan", "INF", "4.9e-324",
+               "123456789012345678901234", "2.2250738585072011e-308", "0.30000001192092896", "7.038531e-26"]
+    for index, number in enumerate(numbers):
+        write("fuzz_float_parse", f"number-{index}", number.encode())
     dense, sparse = io.BytesIO(), io.BytesIO()
     common.write_numpy_to_dense_tensor(dense, np.arange(12, dtype=np.float32).reshape(3, 4), np.ones(3, np.float32))
     common.write_spmatrix_to_sparse_tensor(sparse, scipy.sparse.random(2, 8, density=0.5, format="csr", dtype=np.float32,
