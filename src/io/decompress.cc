@@ -86,7 +86,8 @@ class ZstdSource final : public ByteSource {
     while (out.pos < out.size) {
       const auto in_piece = input_.available();
       if (in_piece.empty()) {
-        if (frame_open_) {
+        // What was decoded before the end is delivered first; the truncation is the next call's error.
+        if (frame_open_ && out.pos == 0) {
           throw DataError(origin() +
                               ": zstd data truncated: the stream ends inside a frame at compressed byte " +
                               std::to_string(input_.offset()),
@@ -138,6 +139,7 @@ class GzipSource final : public ByteSource {
         start_member();  // concatenated members make one stream
       }
       if (in_piece.empty()) {
+        if (produced > 0) break;  // delivered first; the truncation is the next call's error
         throw DataError(origin() +
                             ": gzip data truncated: the stream ends inside a member at compressed byte " +
                             std::to_string(input_.offset()),

@@ -119,6 +119,31 @@ TEST(Decompress, TruncatedGzipAndZstdAreErrors) {
   }
 }
 
+// A stream cut off delivers every byte it can decode before the truncation error, so the records in
+// them reach the reader (and a cut sample keeps them) instead of vanishing with the error.
+TEST(Decompress, ATruncatedStreamDeliversWhatItDecodedBeforeItsError) {
+  const std::string text = random_bytes(200000, 9);
+  for (const std::string& stored : {gzip_members({text}), zstd_frame(text)}) {
+    const std::string cut = stored.substr(0, stored.size() / 2);
+    auto source = decompressing(std::make_unique<StringSource>(cut, 1000), CompressionMode::kAuto, 4096);
+    std::string delivered;
+    try {
+      while (true) {
+        const auto piece = source->next();
+        if (piece.empty()) break;
+        delivered.append(reinterpret_cast<const char*>(piece.data()), piece.size());
+      }
+      FAIL() << "expected DataError";
+    } catch (const DataError& e) {
+      EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos);
+      EXPECT_EQ(e.offset(), cut.size());
+    }
+    // Half the compressed bytes hold a good part of the text, all of it as written.
+    EXPECT_GT(delivered.size(), text.size() / 4);
+    EXPECT_EQ(text.compare(0, delivered.size(), delivered), 0);
+  }
+}
+
 TEST(Decompress, GarbageAfterAGzipMemberIsAnError) {
   EXPECT_THROW((void)decompress(gzip_members({"abc"}) + "trailing"), DataError);
 }
