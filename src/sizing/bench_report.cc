@@ -94,6 +94,7 @@ json report_json(const BenchReport& report) {
         {"compression", report.compression},
         {"files", report.files},
         {"files_total", report.files_total},
+        {"cut_files", report.cut_files},
         {"records", report.records},
         {"stored_bytes", report.stored_bytes},
         {"bytes", report.bytes},
@@ -133,6 +134,7 @@ std::string report_table(const BenchReport& report) {
       << report.compression << ", " << report.records << " records in " << report.files << " of "
       << report.files_total << " file(s), " << si(static_cast<double>(report.stored_bytes), "B")
       << " stored, " << si(static_cast<double>(report.bytes), "B") << " of " << report.format << "\n";
+  for (const auto& cut : report.cut_files) out << "sample: the first complete records of " << cut << "\n";
   out << "machine: " << report.cores << " core(s), " << report.cpu << "\n\n";
   char header[160];
   std::snprintf(header, sizeof header, "  %-12s %7s %14s %16s\n", "stage", "threads", "bytes/s", "records/s");

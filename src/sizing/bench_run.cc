@@ -9,6 +9,7 @@
 
 #include "io/listing.h"
 #include "sizing/sample.h"
+#include "sizing/sample_cut.h"
 
 namespace chanload::sizing {
 namespace {
@@ -150,18 +151,38 @@ BenchReport run_bench(const BenchConfig& config, const SizingTarget& target,
   report.mode = std::string(to_string(config.mode));
   report.files_total = choice.files.size();
 
+  format::FramerOptions framer_options;
+  // Whole files while they fit in --sample-mib; the file that does not is cut to what is left (so
+  // one huge object is never read whole), and the sample ends there.
   std::vector<std::string> sample_files;
   std::uint64_t stored = 0;
   for (const auto& file : choice.files) {
-    if (!sample_files.empty() && stored >= config.sample_bytes) break;
-    sample_files.push_back(file);
-    stored += fs::file_size(file);
+    if (stored >= config.sample_bytes) break;
+    const std::uint64_t left = config.sample_bytes - stored;
+    const std::uint64_t size = fs::file_size(file);
+    if (size <= left) {
+      sample_files.push_back(file);
+      stored += size;
+      continue;
+    }
+    const fs::path cut_path = config.work_dir / "sample" / fs::path(file).filename();
+    progress("cutting " + file + " to the sample");
+    const auto cut =
+        write_cut_file(file, left, format::record_format_of(choice.format), framer_options, cut_path);
+    if (!cut && sample_files.empty()) {
+      throw ConfigError(file + ": no complete record in its first " + std::to_string(left) +
+                        " bytes (--sample-mib): raise it");
+    }
+    if (cut) {
+      sample_files.push_back(cut_path.string());
+      report.cut_files.push_back(file);
+    }
+    break;
   }
   progress("loading " + std::to_string(sample_files.size()) + " file(s) into memory");
   DecodeSettings settings;
   settings.format = choice.format;
   settings.label_size = choice.label_size;
-  format::FramerOptions framer_options;
   const Sample sample(sample_files, settings, framer_options);
   if (sample.data_records() == 0) throw ConfigError(choice.source + ": no records to measure");
   report.files = sample.files().size();

@@ -33,7 +33,7 @@ struct BenchConfig {
   std::size_t batch_size = 1024;
   std::size_t max_threads = 0;  // decode and end to end for 1..max_threads; 0: the cores
   std::size_t prefetch_batches = 4;
-  std::uint64_t sample_bytes = std::uint64_t{256} << 20;  // stored bytes measured, in whole files
+  std::uint64_t sample_bytes = std::uint64_t{256} << 20;  // stored bytes measured (a file beyond them is cut)
   RepeatOptions repeat;
   int device = 0;                  // the GPU whose bandwidth is measured, when there is one
   std::filesystem::path work_dir;  // the generated data and the bench's job tree go here
@@ -46,6 +46,8 @@ struct BenchReport {
   std::string compression;  // synthetic: as asked; else "none", or "detected" when some file is compressed
   std::size_t files = 0;    // in the sample
   std::size_t files_total = 0;
+  // Files larger than what was left of the sample: their first complete records were measured.
+  std::vector<std::string> cut_files;
   std::uint64_t records = 0;
   std::uint64_t stored_bytes = 0;
   std::uint64_t bytes = 0;

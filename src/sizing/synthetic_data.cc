@@ -15,6 +15,17 @@
 namespace chanload::sizing {
 namespace {
 
+std::string extension(format::DataFormat format, StoredCompression compression) {
+  std::string ext = format == format::DataFormat::kCsv                ? ".csv"
+                    : format == format::DataFormat::kRecordIOProtobuf ? ".pbr"
+                                                                      : ".tfrecord";
+  if (compression == StoredCompression::kGzip) ext += ".gz";
+  if (compression == StoredCompression::kZstd) ext += ".zst";
+  return ext;
+}
+
+}  // namespace
+
 std::string compress(const std::string& data, StoredCompression compression) {
   switch (compression) {
     case StoredCompression::kNone:
@@ -39,16 +50,12 @@ std::string compress(const std::string& data, StoredCompression compression) {
   return data;
 }
 
-std::string extension(format::DataFormat format, StoredCompression compression) {
-  std::string ext = format == format::DataFormat::kCsv                ? ".csv"
-                    : format == format::DataFormat::kRecordIOProtobuf ? ".pbr"
-                                                                      : ".tfrecord";
-  if (compression == StoredCompression::kGzip) ext += ".gz";
-  if (compression == StoredCompression::kZstd) ext += ".zst";
-  return ext;
+StoredCompression detect_compression(std::string_view stored) {
+  if (stored.size() >= 2 && stored[0] == '\x1f' && stored[1] == '\x8b') return StoredCompression::kGzip;
+  if (stored.size() >= 4 && stored.substr(0, 4) == std::string_view("\x28\xb5\x2f\xfd", 4))
+    return StoredCompression::kZstd;
+  return StoredCompression::kNone;
 }
-
-}  // namespace
 
 std::string_view to_string(StoredCompression compression) {
   switch (compression) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "format/data_format.h"
@@ -35,5 +36,10 @@ struct SyntheticData {
 SyntheticData write_synthetic_channel(const SyntheticSpec& spec, const std::filesystem::path& folder);
 
 std::string_view to_string(StoredCompression compression);
+
+// data stored as compression says: itself, one gzip member, or one zstd frame (level 3).
+std::string compress(const std::string& data, StoredCompression compression);
+// What the first bytes say, as the loader decides (gzip 1f 8b, zstd 28 b5 2f fd, else none).
+StoredCompression detect_compression(std::string_view stored);
 
 }  // namespace chanload::sizing

@@ -7,9 +7,12 @@
 #include <pty.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <thread>
 
 #include "cli/progress.h"
@@ -19,7 +22,9 @@
 #include "io/stop_signal.h"
 #include "sizing/bench_report.h"
 #include "sizing/bench_run.h"
+#include "sizing/memory_stream.h"
 #include "sizing/sample.h"
+#include "sizing/sample_cut.h"
 #include "sizing/sizing.h"
 #include "sizing/stages.h"
 #include "sizing/synthetic_data.h"
@@ -342,7 +347,7 @@ TEST(BenchRun, AJobRootsChannelIsMeasuredOnlyInItsSample) {
   sizing::BenchConfig config;
   config.data = tree.root();
   config.max_threads = 1;
-  config.sample_bytes = 1;  // one whole file, the first in natural order
+  config.sample_bytes = 12;  // the first file in natural order, whole; the sample ends there
   config.repeat.min_seconds = 0.001;
   config.repeat.min_runs = 1;
   const TestTree work;
@@ -354,6 +359,113 @@ TEST(BenchRun, AJobRootsChannelIsMeasuredOnlyInItsSample) {
   EXPECT_EQ(report.format, "csv");
   EXPECT_EQ(report.compression, "none");
   EXPECT_FALSE(report.decompress);
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+class SampleCut : public ::testing::TestWithParam<StoredCompression> {};
+
+TEST_P(SampleCut, KeepsTheFirstCompleteRecordsStoredAsTheOriginal) {
+  TestTree tree;
+  sizing::SyntheticSpec spec;
+  spec.compression = GetParam();
+  spec.rows = 20000;  // zstd decodes whole blocks (128 KiB): a third of the file must hold several
+  spec.columns = 9;
+  spec.files = 1;
+  const auto data = sizing::write_synthetic_channel(spec, tree.root() / "objects");
+  const std::string original = read_file(data.files[0]);
+  std::string rows;
+  sizing::decompress_all(original, data.files[0], &rows);
+
+  const auto out = tree.root() / "input/data/train/cut.csv";
+  const auto cut =
+      sizing::write_cut_file(data.files[0], original.size() / 3, format::RecordFormat::kCsv, {}, out);
+  ASSERT_TRUE(cut);
+  const std::string stored = read_file(out);
+  EXPECT_EQ(cut->stored_bytes, stored.size());
+  EXPECT_EQ(sizing::detect_compression(stored), spec.compression);
+  std::string kept;
+  sizing::decompress_all(stored, out.string(), &kept);
+  EXPECT_EQ(kept.size(), cut->bytes);
+  // Whole rows from the start: a prefix of the original ending at a line's end.
+  ASSERT_GT(kept.size(), 0U);
+  EXPECT_EQ(rows.compare(0, kept.size(), kept), 0);
+  EXPECT_EQ(kept.back(), '\n');
+  EXPECT_LT(kept.size(), rows.size());
+  if (spec.compression == StoredCompression::kNone) {
+    EXPECT_LE(stored.size(), original.size() / 3);
+  }
+
+  sizing::SyntheticData cut_data = data;
+  cut_data.files = {out.string()};
+  const auto rows_kept = static_cast<std::uint64_t>(std::count(kept.begin(), kept.end(), '\n'));
+  const ReadBack back = read_back(tree, cut_data, DataFormat::kCsv);
+  EXPECT_EQ(back.rows, rows_kept);
+  EXPECT_TRUE(back.labels_alternate);
+}
+
+INSTANTIATE_TEST_SUITE_P(Compressions, SampleCut,
+                         ::testing::Values(StoredCompression::kNone, StoredCompression::kGzip,
+                                           StoredCompression::kZstd));
+
+TEST(SampleCut, NotOneRecordInTheBytesLeftIsNothing) {
+  TestTree tree;
+  tree.write("objects/big.csv", "1,2,3,4,5,6,7,8,9\n1,2,3\n");
+  EXPECT_FALSE(sizing::write_cut_file((tree.root() / "objects/big.csv").string(), 10,
+                                      format::RecordFormat::kCsv, {}, tree.root() / "cut.csv"));
+}
+
+TEST(SampleCut, CorruptDataInsideTheCutIsAnErrorNamingTheFile) {
+  // A zstd frame whose block header is broken: the decompressor stops there, before the cut's end.
+  TestTree tree;
+  std::string rows;
+  for (int i = 0; i < 20000; ++i) rows += std::to_string(i % 2) + ",1.5,2.5," + std::to_string(i) + "\n";
+  std::string stored = sizing::compress(rows, StoredCompression::kZstd);
+  stored.replace(stored.size() / 2, 64, 64, '\xff');
+  tree.write("objects/broken.csv.zst", stored);
+  const std::string path = (tree.root() / "objects/broken.csv.zst").string();
+  try {
+    (void)sizing::write_cut_file(path, stored.size() - 16, format::RecordFormat::kCsv, {},
+                                 tree.root() / "cut.zst");
+    FAIL() << "no error";
+  } catch (const DataError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("broken.csv.zst: corrupt zstd data"));
+    EXPECT_LT(error.offset(), stored.size() - 16);
+  }
+}
+
+TEST(BenchRun, AFileLargerThanTheSampleIsCutNotReadWhole) {
+  TestTree tree;
+  tree.write_config("inputdataconfig.json",
+                    R"({"train": {"ContentType": "text/csv;label_size=1", "TrainingInputMode": "File"}})");
+  sizing::SyntheticSpec spec;
+  spec.rows = 20000;
+  spec.columns = 9;
+  spec.files = 1;
+  spec.compression = StoredCompression::kGzip;
+  const auto data = sizing::write_synthetic_channel(spec, tree.root() / "input/data/train");
+  sizing::BenchConfig config;
+  config.data = tree.root();
+  config.max_threads = 1;
+  config.sample_bytes = 64 << 10;
+  config.repeat.min_seconds = 0.001;
+  config.repeat.min_runs = 1;
+  const TestTree work;
+  config.work_dir = work.root();
+  const auto report = sizing::run_bench(config, {}, [](const std::string&) {});
+  EXPECT_EQ(report.files, 1U);
+  ASSERT_EQ(report.cut_files.size(), 1U);
+  EXPECT_EQ(report.cut_files[0], data.files[0]);
+  EXPECT_LE(report.stored_bytes, config.sample_bytes);
+  EXPECT_GT(report.records, 0U);
+  EXPECT_LT(report.records, 20000U);
+  EXPECT_EQ(report.compression, "detected");
+  EXPECT_EQ(report.end_to_end.size(), 1U);
+  EXPECT_THAT(sizing::report_table(report),
+              HasSubstr("sample: the first complete records of " + data.files[0]));
 }
 
 TEST(ProgressLine, SilentWhenNotATerminal) {

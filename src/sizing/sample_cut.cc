@@ -1,0 +1,83 @@
+#include "sizing/sample_cut.h"
+
+#include <chanload/errors.h>
+
+#include <fstream>
+#include <span>
+
+#include "io/decompress.h"
+#include "sizing/memory_stream.h"
+#include "sizing/synthetic_data.h"
+
+namespace chanload::sizing {
+namespace {
+
+std::string read_prefix(const std::string& path, std::uint64_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(path + ": cannot open", path);
+  std::string bytes(max_bytes, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(max_bytes));
+  if (in.bad()) throw IoError(path + ": read failed", path);
+  bytes.resize(static_cast<std::size_t>(in.gcount()));
+  return bytes;
+}
+
+// The decompressed bytes a cut-off compressed prefix holds. The decompressor delivers everything it
+// can decode before it reports the truncation at the prefix's end, which is expected here; an error
+// before the end is corruption, and is rethrown. (Corruption that only a checksum at the end of a
+// gzip member would reveal goes unnoticed in a cut; the stages still decode every record kept.)
+std::string decompress_prefix(const std::string& prefix, const std::string& path) {
+  const auto source =
+      io::decompressing(memory_source(prefix, path), io::CompressionMode::kAuto, std::size_t{1} << 20);
+  std::string out;
+  try {
+    while (true) {
+      const auto piece = source->next();
+      if (piece.empty()) break;
+      out.append(reinterpret_cast<const char*>(piece.data()), piece.size());
+    }
+  } catch (const DataError& error) {
+    if (error.offset() < prefix.size()) throw;
+  }
+  return out;
+}
+
+// The end of the last record the framer sees complete in data (0: none).
+std::size_t end_of_complete_records(std::string_view data, format::RecordFormat format,
+                                    const format::FramerOptions& framer_options) {
+  const auto framer = format::make_framer(format, framer_options);
+  framer->reset();
+  framer->new_piece();
+  const auto bytes = std::as_bytes(std::span(data.data(), data.size()));
+  std::size_t position = 0;
+  std::size_t end = 0;
+  while (position < bytes.size()) {
+    const format::Scan scan = framer->scan(bytes.subspan(position));
+    if (scan.take == 0) break;
+    position += scan.take;
+    if (scan.complete) end = position;
+  }
+  return end;
+}
+
+}  // namespace
+
+std::optional<CutFile> write_cut_file(const std::string& path, std::uint64_t max_stored_bytes,
+                                      format::RecordFormat format,
+                                      const format::FramerOptions& framer_options,
+                                      const std::filesystem::path& out) {
+  const std::string prefix = read_prefix(path, max_stored_bytes);
+  const StoredCompression compression = detect_compression(prefix);
+  std::string records = compression == StoredCompression::kNone ? prefix : decompress_prefix(prefix, path);
+  records.resize(end_of_complete_records(records, format, framer_options));
+  if (records.empty()) return std::nullopt;
+  const std::string stored = compress(records, compression);
+  std::filesystem::create_directories(out.parent_path());
+  std::ofstream file(out, std::ios::binary | std::ios::trunc);
+  file.write(stored.data(), static_cast<std::streamsize>(stored.size()));
+  file.close();
+  if (!file) throw IoError(out.string() + ": cannot write the cut sample", out.string());
+  return CutFile{stored.size(), records.size()};
+}
+
+}  // namespace chanload::sizing
