@@ -62,18 +62,26 @@ std::uint32_t bits(float f) {
   return b;
 }
 
+// A random short decimal, signed at random: a mantissa below 2^(1..mantissa_bits), scaled by a power of
+// ten in [-max_scale, max_scale], written with a decimal point where it falls inside the digits,
+// else with an exponent.
+std::string random_decimal(std::mt19937_64& rng, unsigned mantissa_bits, int max_scale) {
+  const std::uint64_t mantissa = rng() % (std::uint64_t{1} << (1 + rng() % mantissa_bits));
+  const int scale = static_cast<int>(rng() % static_cast<std::uint64_t>(2 * max_scale + 1)) - max_scale;
+  std::string text = std::to_string(mantissa);
+  if (scale < 0 && static_cast<std::size_t>(-scale) < text.size()) {
+    text.insert(text.size() - static_cast<std::size_t>(-scale), ".");
+  } else if (scale != 0) {
+    text += "e" + std::to_string(scale);
+  }
+  if ((rng() & 1) != 0) text.insert(0, "-");
+  return text;
+}
+
 TEST(FloatParse, EqualsFromCharsOnAMillionShortDecimals) {
   std::mt19937_64 rng(2026);
   for (int i = 0; i < 1'000'000; ++i) {
-    const std::uint64_t mantissa = rng() % (std::uint64_t{1} << (1 + rng() % 27));  // around 2^24 too
-    const int scale = static_cast<int>(rng() % 25) - 12;
-    std::string text = std::to_string(mantissa);
-    if (scale < 0 && static_cast<std::size_t>(-scale) < text.size()) {
-      text.insert(text.size() - static_cast<std::size_t>(-scale), ".");
-    } else if (scale != 0) {
-      text += "e" + std::to_string(scale);
-    }
-    if ((rng() & 1) != 0) text.insert(0, "-");
+    const std::string text = random_decimal(rng, 27, 12);  // mantissas around 2^24 too
     const Parsed a = ours(text);
     const Parsed b = reference(text);
     ASSERT_EQ(a.length, b.length) << text;
@@ -127,15 +135,7 @@ TEST(FloatParse, EqualsFromCharsOnEdgeSyntax) {
 TEST(FloatParse, Float64EqualsFromCharsOnShortDecimals) {
   std::mt19937_64 rng(2027);
   for (int i = 0; i < 500'000; ++i) {
-    const std::uint64_t mantissa = rng() % (std::uint64_t{1} << (1 + rng() % 57));
-    const int scale = static_cast<int>(rng() % 51) - 25;
-    std::string text = std::to_string(mantissa);
-    if (scale < 0 && static_cast<std::size_t>(-scale) < text.size()) {
-      text.insert(text.size() - static_cast<std::size_t>(-scale), ".");
-    } else if (scale != 0) {
-      text += "e" + std::to_string(scale);
-    }
-    if ((rng() & 1) != 0) text.insert(0, "-");
+    const std::string text = random_decimal(rng, 57, 25);
     const ParsedDouble a = ours_f64(text);
     const ParsedDouble b = reference_f64(text);
     ASSERT_EQ(a.length, b.length) << text;

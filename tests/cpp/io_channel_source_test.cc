@@ -18,13 +18,6 @@ using chanload::testing::fifo_writer;
 using chanload::testing::random_bytes;
 using chanload::testing::TestTree;
 
-Environment load(const TestTree& tree) {
-  EnvironmentOptions options;
-  options.root = tree.root();
-  options.probe_devices = false;
-  return Environment::load(options);
-}
-
 struct Read {
   std::string bytes;
   std::vector<std::string> streams;  // origin of each end-of-stream marker, in order
@@ -61,7 +54,7 @@ TEST(ChannelSource, FileModeReadsEveryFileInNaturalOrderEachEpoch) {
   ChannelReadOptions options;
   options.epochs = 2;
   options.chunk_bytes = 2;
-  ChannelSource source(load(tree), "train", options);
+  ChannelSource source(tree.environment(), "train", options);
   const Read read = read_all(source);
   EXPECT_EQ(read.bytes, "two\nten\ntwo\nten\n");
   ASSERT_EQ(read.streams.size(), 6U);
@@ -82,7 +75,7 @@ TEST(ChannelSource, CompressedFilesAreDecompressedByTheirBytes) {
   writer.finish_member();
   tree.write("input/data/train/a.gz", gz);
   tree.write("input/data/train/b.txt", "plain");
-  ChannelSource source(load(tree), "train", {});
+  ChannelSource source(tree.environment(), "train", {});
   EXPECT_EQ(read_all(source).bytes, text + "plain");
 }
 
@@ -91,7 +84,7 @@ TEST(ChannelSource, AnEmptyFileModeChannelYieldsNoData) {
   file_channel(tree, R"(, "S3DistributionType": "ShardedByS3Key")");
   ChannelReadOptions options;
   options.epochs = 3;
-  ChannelSource source(load(tree), "train", options);
+  ChannelSource source(tree.environment(), "train", options);
   EXPECT_FALSE(source.next().has_value());
 }
 
@@ -100,7 +93,7 @@ TEST(ChannelSource, AFileThatDisappearsAfterListingIsNamed) {
   file_channel(tree);
   tree.write("input/data/train/part-1", "one");
   tree.write("input/data/train/part-2", "two");
-  ChannelSource source(load(tree), "train", {});
+  ChannelSource source(tree.environment(), "train", {});
   std::filesystem::remove(tree.root() / "input/data/train/part-2");
   try {
     (void)read_all(source);
@@ -116,7 +109,7 @@ TEST(ChannelSource, ModeOverrideThatContradictsTheConfigIsRefused) {
   ChannelReadOptions options;
   options.mode = InputMode::kPipe;
   try {
-    ChannelSource source(load(tree), "train", options);
+    ChannelSource source(tree.environment(), "train", options);
     FAIL();
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("says TrainingInputMode \"File\""), std::string::npos);
@@ -129,7 +122,7 @@ TEST(ChannelSource, ModeOverrideDecidesWhenTheConfigIsSilent) {
   ChannelReadOptions options;
   options.mode = InputMode::kPipe;
   options.pipe_timeout = 200ms;
-  ChannelSource source(load(tree), "train", options);
+  ChannelSource source(tree.environment(), "train", options);
   EXPECT_EQ(source.mode(), InputMode::kPipe);
   EXPECT_THROW((void)source.next(), TimeoutError);
 }
@@ -153,7 +146,7 @@ TEST_F(PipeChannel, ReadsOneFifoPerEpoch) {
   auto w1 = fifo_writer(fifo(1), e1, 200ms);
   ChannelReadOptions options;
   options.epochs = 2;
-  ChannelSource source(load(tree_), "train", options);
+  ChannelSource source(tree_.environment(), "train", options);
   const Read read = read_all(source);
   EXPECT_EQ(read.bytes, e0 + e1);
   EXPECT_EQ(read.streams, (std::vector<std::string>{fifo(0), fifo(1)}));
@@ -177,7 +170,7 @@ TEST_F(PipeChannel, GzipMembersAndZstdFramesInAPipe) {
   auto w1 = fifo_writer(fifo(1), zstd.output);
   ChannelReadOptions options;
   options.epochs = 2;
-  ChannelSource source(load(tree_), "train", options);
+  ChannelSource source(tree_.environment(), "train", options);
   EXPECT_EQ(read_all(source).bytes, "first member\nsecond member\nframe one\nframe two\n");
   w0.join();
   w1.join();
@@ -189,7 +182,7 @@ TEST_F(PipeChannel, StartsAtAGivenEpochAndSpendsOnlyOpenedEpochs) {
   options.start_epoch = 3;
   options.epochs = 2;
   options.pipe_timeout = 300ms;
-  ChannelSource source(load(tree_), "train", options);
+  ChannelSource source(tree_.environment(), "train", options);
   std::string bytes;
   EXPECT_THROW(
       {
@@ -203,14 +196,14 @@ TEST_F(PipeChannel, StartsAtAGivenEpochAndSpendsOnlyOpenedEpochs) {
 }
 
 TEST_F(PipeChannel, ASecondReaderOfTheSameChannelIsRefused) {
-  ChannelSource first(load(tree_), "train", {});
-  EXPECT_THROW(ChannelSource(load(tree_), "train", {}), ConfigError);
+  ChannelSource first(tree_.environment(), "train", {});
+  EXPECT_THROW(ChannelSource(tree_.environment(), "train", {}), ConfigError);
 }
 
 TEST_F(PipeChannel, StopEndsAWaitPromptly) {
   ChannelReadOptions options;
   options.stop = std::make_shared<StopSignal>();
-  ChannelSource source(load(tree_), "train", options);
+  ChannelSource source(tree_.environment(), "train", options);
   std::thread stopper([stop = options.stop] {
     std::this_thread::sleep_for(200ms);
     stop->request_stop();

@@ -20,13 +20,6 @@ namespace {
 using ::testing::HasSubstr;
 using testing::TestTree;
 
-Environment load(const TestTree& tree) {
-  EnvironmentOptions options;
-  options.root = tree.root();
-  options.probe_devices = false;
-  return Environment::load(options);
-}
-
 double from_chars_f64(const std::string& text) {
   double value = 0;
   std::from_chars(text.data(), text.data() + text.size(), value);
@@ -69,7 +62,7 @@ TEST(LoaderDType, Float64CsvShuffledAndPaddedEqualsFromCharsToDouble) {
   std::vector<int> ids;
   std::size_t padded = 0;
   {
-    Loader loader(load(tree), "train", options);
+    Loader loader(tree.environment(), "train", options);
     while (auto batch = loader.next()) {
       ASSERT_EQ(batch->dtype(), DType::kFloat64);
       const auto labels = batch->labels_f64();
@@ -95,7 +88,7 @@ TEST(LoaderDType, Float64CsvShuffledAndPaddedEqualsFromCharsToDouble) {
   EXPECT_EQ(padded, 5U);  // 100 = 14 * 7 + 2
   // The order is the seed's, whatever the dtype: float32 delivers the same ids.
   options.dtype = DType::kFloat32;
-  Loader narrow(load(tree), "train", options);
+  Loader narrow(tree.environment(), "train", options);
   std::vector<int> narrow_ids;
   while (auto batch = narrow.next()) {
     for (std::size_t r = 0; r < batch->rows() - batch->padding_rows(); ++r)
@@ -115,7 +108,7 @@ TEST(LoaderDType, Float64SkippedRowsCloseTheirGap) {
   options.dtype = DType::kFloat64;
   options.batch_size = 8;
   options.bad_records = BadRecords::kSkip;
-  Loader loader(load(tree), "train", options);
+  Loader loader(tree.environment(), "train", options);
   int next_id = 0;
   std::size_t skipped = 0;
   while (auto batch = loader.next()) {
@@ -151,7 +144,7 @@ TEST(LoaderDType, Float64SparseRecordIOProtobufAsCsrAndDensified) {
   options.batch_size = 300;
   options.threads = 3;
   {
-    Loader loader(load(tree), "train", options);
+    Loader loader(tree.environment(), "train", options);
     int next_id = 0;
     while (auto batch = loader.next()) {
       ASSERT_EQ(batch->kind(), BatchKind::kSparse);
@@ -170,7 +163,7 @@ TEST(LoaderDType, Float64SparseRecordIOProtobufAsCsrAndDensified) {
     EXPECT_EQ(next_id, 1000);
   }
   options.densify = true;
-  Loader loader(load(tree), "train", options);
+  Loader loader(tree.environment(), "train", options);
   const auto batch = loader.next();
   ASSERT_EQ(batch->kind(), BatchKind::kDense);
   const auto features = batch->features_f64();
@@ -184,7 +177,7 @@ TEST(LoaderDType, TheAccessorOfTheOtherTypeThrowsNamingTheRightOne) {
   csv_channel(tree, 4);
   LoaderOptions options;
   options.dtype = DType::kFloat64;
-  Loader wide(load(tree), "train", options);
+  Loader wide(tree.environment(), "train", options);
   const auto f64 = wide.next();
   ASSERT_TRUE(f64);
   EXPECT_THAT(message_of([&] { (void)f64->features(); }),
@@ -196,7 +189,7 @@ TEST(LoaderDType, TheAccessorOfTheOtherTypeThrowsNamingTheRightOne) {
   EXPECT_TRUE(f64->indptr().empty());
 
   options.dtype = DType::kFloat32;
-  Loader narrow(load(tree), "train", options);
+  Loader narrow(tree.environment(), "train", options);
   const auto f32 = narrow.next();
   ASSERT_TRUE(f32);
   EXPECT_EQ(f32->dtype(), DType::kFloat32);
@@ -212,7 +205,7 @@ TEST(LoaderDType, RawBatchesIgnoreTheDType) {
   tree.write("input/data/text/a.txt", "a\nb\n");
   LoaderOptions options;
   options.dtype = DType::kFloat64;
-  Loader loader(load(tree), "text", options);
+  Loader loader(tree.environment(), "text", options);
   const auto batch = loader.next();
   ASSERT_EQ(batch->kind(), BatchKind::kRaw);
   EXPECT_EQ(batch->rows(), 2U);
@@ -228,11 +221,11 @@ TEST(LoaderDType, Float64BatchesCountEightBytesAValueAgainstTheBudget) {
   options.batch_size = 60000;  // 3 values a row: 720 KB a float32 batch, 1.44 MB a float64 one
   options.memory_budget_bytes = 4U << 20;
   {
-    Loader fits(load(tree), "train", options);
+    Loader fits(tree.environment(), "train", options);
     EXPECT_TRUE(fits.next());
   }
   options.dtype = DType::kFloat64;
-  Loader refused(load(tree), "train", options);
+  Loader refused(tree.environment(), "train", options);
   EXPECT_THAT(message_of([&] { (void)refused.next(); }), HasSubstr("needs 1440000 bytes"));
 }
 

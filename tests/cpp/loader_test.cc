@@ -26,13 +26,6 @@ using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using testing::TestTree;
 
-Environment load(const TestTree& tree) {
-  EnvironmentOptions options;
-  options.root = tree.root();
-  options.probe_devices = false;
-  return Environment::load(options);
-}
-
 // A CSV row whose label is its id and whose features are id*10+1 and id*10+2.
 std::string row(int id) {
   return std::to_string(id) + "," + std::to_string(id * 10 + 1) + "," + std::to_string(id * 10 + 2) + "\n";
@@ -97,7 +90,7 @@ TEST(Loader, DeliversCsvInDataOrderWithParallelDecode) {
   LoaderOptions options;
   options.batch_size = 64;
   options.threads = 3;
-  Loader loader(load(tree), "train", options);
+  Loader loader(tree.environment(), "train", options);
   EXPECT_EQ(loader.format(), "csv");
   const Delivered got = take(loader);
   EXPECT_EQ(got.ids(), range(5000));
@@ -119,7 +112,7 @@ TEST(Loader, LastBatchKeepDropPad) {
     options.batch_size = 4;
     options.epochs = 2;
     options.last_batch = policy;
-    Loader loader(load(tree), "train", options);
+    Loader loader(tree.environment(), "train", options);
     std::vector<std::size_t> rows;
     std::vector<std::size_t> padding;
     std::vector<bool> last;
@@ -158,7 +151,7 @@ TEST(Loader, ShardsDeliverEveryRecordExactlyOnceAndBalanced) {
       options.shard_index = index;
       options.threads = 2;
       if (index % 2 == 1) options.shuffle_window = 10;
-      Loader loader(load(tree), "train", options);
+      Loader loader(tree.environment(), "train", options);
       const auto ids = take(loader).ids();
       seen.insert(ids.begin(), ids.end());
       smallest = std::min(smallest, ids.size());
@@ -180,7 +173,7 @@ TEST(Loader, ShuffleIsReproduciblePerSeedAndDiffersAcrossSeedsAndEpochs) {
     options.epochs = 2;
     options.threads = threads;
     options.reshuffle_each_epoch = reshuffle;
-    Loader loader(load(tree), "train", options);
+    Loader loader(tree.environment(), "train", options);
     return take(loader).ids();
   };
   const auto a = run(7, 1, true);
@@ -209,13 +202,13 @@ TEST(Loader, ResumeYieldsExactlyTheRemainingBatches) {
   options.num_shards = 2;
   options.shard_index = 1;
   options.threads = 2;
-  Loader whole(load(tree), "train", options);
+  Loader whole(tree.environment(), "train", options);
   const Delivered all = take(whole);
   ASSERT_EQ(all.batches.size(), 21U);  // 102 records a shard: 7 batches an epoch
   for (std::size_t stop_after : {0U, 1U, 3U, 6U, 7U, 8U, 13U, 14U, 20U, 21U}) {
     std::string saved;
     {
-      Loader first(load(tree), "train", options);
+      Loader first(tree.environment(), "train", options);
       const Delivered head = take(first, stop_after);
       EXPECT_EQ(head.batches.size(), stop_after);
       saved = first.state().to_json();
@@ -223,7 +216,7 @@ TEST(Loader, ResumeYieldsExactlyTheRemainingBatches) {
     LoaderOptions resumed_options = options;
     resumed_options.seed.reset();
     resumed_options.resume = LoaderState::from_json(saved);
-    Loader resumed(load(tree), "train", resumed_options);
+    Loader resumed(tree.environment(), "train", resumed_options);
     const Delivered rest = take(resumed);
     const std::vector<std::vector<int>> expected(
         all.batches.begin() + static_cast<std::ptrdiff_t>(stop_after), all.batches.end());
@@ -244,14 +237,14 @@ TEST(Loader, StateRoundTripsThroughJsonAndIsRefusedWhenItDoesNotFit) {
   options.batch_size = 4;
   options.resume = LoaderState{0, 4, 1, 1, 0, 8, 0};
   try {
-    Loader loader(load(tree), "train", options);
+    Loader loader(tree.environment(), "train", options);
     FAIL() << "a state saved with another batch size was accepted";
   } catch (const ConfigError& e) {
     EXPECT_THAT(e.what(), HasSubstr("batch_size 8, this loader has 4"));
   }
   options.batch_size = 8;
   options.resume = LoaderState{0, 4, 1, 3, 0, 8, 0};
-  EXPECT_THROW(Loader(load(tree), "train", options), ConfigError);  // another sharding
+  EXPECT_THROW(Loader(tree.environment(), "train", options), ConfigError);  // another sharding
 }
 
 TEST(Loader, PipeModeResumesFromTheRightEpochsFifo) {
@@ -276,7 +269,7 @@ TEST(Loader, PipeModeResumesFromTheRightEpochsFifo) {
   writers.push_back(testing::fifo_writer(fifo + "1", content));
   Delivered all;
   {
-    Loader loader(load(tree), "train", options);
+    Loader loader(tree.environment(), "train", options);
     all = take(loader);
   }
   for (auto& w : writers) w.join();
@@ -288,7 +281,7 @@ TEST(Loader, PipeModeResumesFromTheRightEpochsFifo) {
   writers.push_back(testing::fifo_writer(fifo + "0", content));
   writers.push_back(testing::fifo_writer(fifo + "1", content));
   {
-    Loader loader(load(tree), "train", options);
+    Loader loader(tree.environment(), "train", options);
     take(loader, 15);
     saved = loader.state().to_json();
   }
@@ -298,7 +291,7 @@ TEST(Loader, PipeModeResumesFromTheRightEpochsFifo) {
   writers.push_back(testing::fifo_writer(fifo + "1", content));
   LoaderOptions resumed = options;
   resumed.resume = LoaderState::from_json(saved);
-  Loader loader(load(tree), "train", resumed);
+  Loader loader(tree.environment(), "train", resumed);
   const Delivered rest = take(loader);
   for (auto& w : writers) w.join();
   EXPECT_EQ(rest.batches, std::vector<std::vector<int>>(all.batches.begin() + 15, all.batches.end()));
@@ -323,7 +316,7 @@ TEST(Loader, ABadRecordInAShuffledParallelRunSurfacesWithItsPlace) {
   options.shuffle_window = 300;
   options.seed = 1;
   options.threads = 4;
-  Loader loader(load(tree), "train", options);
+  Loader loader(tree.environment(), "train", options);
   std::size_t delivered = 0;
   try {
     while (auto batch = loader.next()) delivered += batch->rows();
@@ -345,7 +338,7 @@ TEST(Loader, SkipPolicyCountsAndLeavesTheRecordOut) {
   options.batch_size = 64;
   options.threads = 3;
   options.bad_records = BadRecords::kSkip;
-  Loader loader(load(tree), "train", options);
+  Loader loader(tree.environment(), "train", options);
   std::vector<int> ids;
   std::size_t skipped = 0;
   while (auto batch = loader.next()) {
@@ -369,7 +362,7 @@ TEST(Loader, NoLabelsWithASkippedRowAndPadding) {
   options.batch_size = 4;
   options.bad_records = BadRecords::kSkip;
   options.last_batch = LastBatch::kPad;
-  Loader loader(load(tree), "train", options);
+  Loader loader(tree.environment(), "train", options);
   const auto batch = loader.next();
   ASSERT_TRUE(batch);
   EXPECT_EQ(batch->label_size(), 0U);
@@ -387,7 +380,7 @@ TEST(Loader, ARowOfAnotherWidthIsAnErrorNamingFileAndLine) {
   tree.write("input/data/train/w.csv", text);
   LoaderOptions options;
   options.threads = 2;
-  Loader loader(load(tree), "train", options);
+  Loader loader(tree.environment(), "train", options);
   try {
     while (loader.next()) {
     }
@@ -408,7 +401,7 @@ TEST(Loader, SlowConsumerBacksUpTheReaderWithinTheMemoryBudget) {
   options.prefetch_batches = 2;
   options.memory_budget_bytes = 2U << 20;
   options.threads = 2;
-  Loader loader(load(tree), "train", options);
+  Loader loader(tree.environment(), "train", options);
   ASSERT_TRUE(loader.next());
   std::this_thread::sleep_for(300ms);
   const LoaderStats held = loader.stats();
@@ -429,7 +422,7 @@ TEST(Loader, HoldingEveryBatchBufferIsAnErrorNotAHang) {
   LoaderOptions options;
   options.batch_size = 5;
   options.prefetch_batches = 2;
-  Loader loader(load(tree), "train", options);
+  Loader loader(tree.environment(), "train", options);
   std::vector<Batch> kept;
   try {
     for (int i = 0; i < 20; ++i) kept.push_back(*loader.next());
@@ -449,7 +442,7 @@ TEST(Loader, ABatchOutlivesItsLoader) {
   {
     LoaderOptions options;
     options.batch_size = 4;
-    Loader loader(load(tree), "train", options);
+    Loader loader(tree.environment(), "train", options);
     batch = loader.next();
   }
   ASSERT_TRUE(batch);
@@ -465,13 +458,13 @@ TEST(Loader, StopsPromptlyWhileWaitingOnAFifoThatNeverComes) {
   LoaderOptions options;
   options.pipe_timeout = 600s;
   {
-    auto loader = std::make_unique<Loader>(load(tree), "train", options);
+    auto loader = std::make_unique<Loader>(tree.environment(), "train", options);
     std::this_thread::sleep_for(100ms);
     const auto started = std::chrono::steady_clock::now();
     loader.reset();
     EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
   }
-  Loader loader(load(tree), "train", options);
+  Loader loader(tree.environment(), "train", options);
   std::thread stopper([&] {
     std::this_thread::sleep_for(100ms);
     loader.stop();
@@ -489,7 +482,7 @@ TEST(Loader, NextWithATimeoutReturnsWhenNothingIsReady) {
   std::filesystem::create_directories(tree.root() / "input/data");
   LoaderOptions options;
   options.pipe_timeout = 20s;
-  Loader loader(load(tree), "train", options);
+  Loader loader(tree.environment(), "train", options);
   bool timed_out = false;
   const auto started = std::chrono::steady_clock::now();
   EXPECT_FALSE(loader.next(50ms, timed_out));
@@ -516,7 +509,7 @@ TEST(Loader, PipeTimeoutSurfacesFromNext) {
                     R"({"train": {"TrainingInputMode": "Pipe", "ContentType": "text/csv"}})");
   LoaderOptions options;
   options.pipe_timeout = 200ms;
-  Loader loader(load(tree), "train", options);
+  Loader loader(tree.environment(), "train", options);
   try {
     loader.next();
     FAIL();
@@ -559,7 +552,7 @@ TEST(Loader, RecordIOProtobufDenseAndSparse) {
   options.batch_size = 700;
   options.threads = 3;
   {
-    Loader loader(load(tree), "dense", options);
+    Loader loader(tree.environment(), "dense", options);
     int next_id = 0;
     while (auto batch = loader.next()) {
       ASSERT_EQ(batch->kind(), BatchKind::kDense);
@@ -571,7 +564,7 @@ TEST(Loader, RecordIOProtobufDenseAndSparse) {
     EXPECT_EQ(next_id, 3000);
   }
   {
-    Loader loader(load(tree), "sparse", options);
+    Loader loader(tree.environment(), "sparse", options);
     int next_id = 0;
     while (auto batch = loader.next()) {
       ASSERT_EQ(batch->kind(), BatchKind::kSparse);
@@ -588,7 +581,7 @@ TEST(Loader, RecordIOProtobufDenseAndSparse) {
     EXPECT_EQ(next_id, 3000);
   }
   options.densify = true;
-  Loader loader(load(tree), "sparse", options);
+  Loader loader(tree.environment(), "sparse", options);
   const auto batch = loader.next();
   ASSERT_EQ(batch->kind(), BatchKind::kDense);
   EXPECT_EQ(batch->features()[1 * 10 + 1], 1.0F);
@@ -603,7 +596,7 @@ TEST(Loader, RawFormatsDeliverPayloads) {
   tree.write("input/data/text/a.txt", text);
   LoaderOptions options;
   options.batch_size = 300;
-  Loader loader(load(tree), "text", options);
+  Loader loader(tree.environment(), "text", options);
   EXPECT_EQ(loader.format(), "lines");
   int next_id = 0;
   while (auto batch = loader.next()) {
@@ -645,7 +638,7 @@ TEST(Loader, ABatchLargerThanTheBudgetIsAClearError) {
   LoaderOptions options;
   options.batch_size = 1U << 20;
   options.memory_budget_bytes = 4U << 20;
-  Loader loader(load(tree), "train", options);
+  Loader loader(tree.environment(), "train", options);
   try {
     loader.next();
     FAIL();
@@ -661,7 +654,7 @@ TEST(Loader, CudaDeviceWithoutAGpuIsRefusedAtOpen) {
   LoaderOptions options;
   options.device = "cuda:0";
   try {
-    Loader loader(load(tree), "train", options);
+    Loader loader(tree.environment(), "train", options);
     FAIL();
   } catch (const ConfigError& e) {
     EXPECT_THAT(e.what(), HasSubstr("cuda:0 is not available"));
@@ -676,7 +669,7 @@ TEST(Loader, CopiesBatchesToTheGpu) {
   LoaderOptions options;
   options.batch_size = 100;
   options.device = "cuda:0";
-  Loader loader(load(tree), "train", options);
+  Loader loader(tree.environment(), "train", options);
   std::size_t rows = 0;
   while (auto batch = loader.next()) {
     EXPECT_EQ(batch->device(), 0);
@@ -728,7 +721,7 @@ TEST(Loader, ByteRangeShardsReadTheirPartAndTogetherEveryRecordOnce) {
       options.shard_by_byte_range = true;
       options.header = true;
       options.threads = 1;
-      Loader loader(load(tree), "train", options);
+      Loader loader(tree.environment(), "train", options);
       const auto ids = take(loader).ids();
       seen.insert(ids.begin(), ids.end());
       // Each shard frames about its share of the bytes, not everything.
@@ -755,8 +748,8 @@ TEST(Loader, ByteRangeShardingRefusesWhatItCannotCut) {
   options.shard_by_byte_range = true;
   options.num_shards = 2;
   options.shard_index = 0;
-  EXPECT_THROW(Loader(load(tree), "rec", options), ConfigError);
-  Loader loader(load(tree), "gz", options);
+  EXPECT_THROW(Loader(tree.environment(), "rec", options), ConfigError);
+  Loader loader(tree.environment(), "gz", options);
   try {
     loader.next();
     FAIL();
@@ -773,7 +766,7 @@ TEST(Loader, AnErrorInAByteRangeShardNamesTheByteOffset) {
   options.shard_by_byte_range = true;
   options.num_shards = 2;
   options.shard_index = 1;
-  Loader loader(load(tree), "train", options);
+  Loader loader(tree.environment(), "train", options);
   try {
     while (loader.next()) {
     }

@@ -32,6 +32,13 @@ void TestTree::write_config(const std::string& name, const std::string& json) co
   write("input/config/" + name, json);
 }
 
+Environment TestTree::environment() const {
+  EnvironmentOptions options;
+  options.root = root_;
+  options.probe_devices = false;
+  return Environment::load(options);
+}
+
 CommandResult run_command(const std::string& command_line) {
   CommandResult result;
   FILE* pipe = ::popen(command_line.c_str(), "r");

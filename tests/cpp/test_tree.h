@@ -1,6 +1,8 @@
 // A job tree in a fresh temporary directory, removed when the object goes.
 #pragma once
 
+#include <chanload/environment.h>
+
 #include <filesystem>
 #include <string>
 
@@ -18,6 +20,8 @@ class TestTree {
   void write(const std::string& relative, const std::string& content) const;
   // Writes input/config/<name>.
   void write_config(const std::string& name, const std::string& json) const;
+  // The job this tree holds, as Environment::load reads it (no device probes: tests stay fast).
+  [[nodiscard]] Environment environment() const;
 
  private:
   std::filesystem::path root_;
