@@ -1,5 +1,6 @@
-// CSV to float32 on one core, against the reference the issue names: a bare loop calling
-// std::from_chars on every field of the same bytes in memory. Both in one binary, one run.
+// CSV to float32 (and float64, LoaderOptions::dtype) on one core, against the reference the issue
+// names: a bare loop calling std::from_chars on every field of the same bytes in memory, for the same
+// type. All in one binary, one run.
 #include <benchmark/benchmark.h>
 
 #include <charconv>
@@ -22,14 +23,15 @@ const std::string& csv() {
   return data;
 }
 
-void BM_FromCharsEveryField(benchmark::State& state) {
+template <typename T>
+void from_chars_every_field(benchmark::State& state) {
   const std::string& data = csv();
   for (auto _ : state) {
-    float sum = 0;
+    T sum = 0;
     const char* p = data.data();
     const char* end = p + data.size();
     while (p < end) {
-      float v = 0;
+      T v = 0;
       p = std::from_chars(p, end, v).ptr + 1;  // skip the ',' or '\n' after the number
       sum += v;
     }
@@ -37,11 +39,15 @@ void BM_FromCharsEveryField(benchmark::State& state) {
   }
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(data.size()));
 }
+void BM_FromCharsEveryField(benchmark::State& state) { from_chars_every_field<float>(state); }
+void BM_FromCharsEveryFieldF64(benchmark::State& state) { from_chars_every_field<double>(state); }
 BENCHMARK(BM_FromCharsEveryField)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FromCharsEveryFieldF64)->Unit(benchmark::kMillisecond);
 
 // Framing and decoding, as chanload read does it: 1 MiB chunks, rows cut by the CSV framer (lent
 // from the chunk, or gathered when they span two), decoded into batches of 1024 rows.
-void BM_FrameAndDecodeCsv(benchmark::State& state) {
+template <typename T>
+void frame_and_decode_csv(benchmark::State& state) {
   const std::string& data = csv();
   const auto* bytes = reinterpret_cast<const std::byte*>(data.data());
   constexpr std::size_t kChunk = std::size_t{1} << 20;
@@ -49,7 +55,7 @@ void BM_FrameAndDecodeCsv(benchmark::State& state) {
   for (auto _ : state) {
     auto framer = make_framer(RecordFormat::kCsv, {});
     CsvDecoder decoder({});
-    DecodedRows rows;
+    BasicDecodedRows<T> rows;
     std::vector<std::byte> carry;
     std::vector<std::byte> scratch;
     std::uint64_t line = 1;
@@ -79,6 +85,9 @@ void BM_FrameAndDecodeCsv(benchmark::State& state) {
   }
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(data.size()));
 }
+void BM_FrameAndDecodeCsv(benchmark::State& state) { frame_and_decode_csv<float>(state); }
+void BM_FrameAndDecodeCsvF64(benchmark::State& state) { frame_and_decode_csv<double>(state); }
 BENCHMARK(BM_FrameAndDecodeCsv)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FrameAndDecodeCsvF64)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -24,12 +24,14 @@ std::string dense_record(std::size_t columns) {
   return entry(1, 2, field(1, 2, packed)) + entry(2, 2, field(1, 2, label_bytes));
 }
 
-void BM_DecodeDenseFloat32(benchmark::State& state) {
+// Float32 tensors into rows of T: float32 (the default) or float64 (LoaderOptions::dtype).
+template <typename T>
+void decode_dense_float32(benchmark::State& state) {
   const std::string record = dense_record(static_cast<std::size_t>(state.range(0)));
   const auto* bytes = reinterpret_cast<const std::byte*>(record.data());
   const std::string origin = "bench.rec";
   RecordIOProtobufDecoder decoder;
-  DecodedRows rows;
+  BasicDecodedRows<T> rows;
   std::int64_t records = 0;
   for (auto _ : state) {
     for (int i = 0; i < 1024; ++i) decoder.decode({bytes, record.size()}, RecordPlace{&origin, 0, 0}, rows);
@@ -40,7 +42,10 @@ void BM_DecodeDenseFloat32(benchmark::State& state) {
   state.SetBytesProcessed(records * static_cast<std::int64_t>(record.size()));
   state.SetItemsProcessed(records);
 }
+void BM_DecodeDenseFloat32(benchmark::State& state) { decode_dense_float32<float>(state); }
+void BM_DecodeDenseFloat32AsFloat64(benchmark::State& state) { decode_dense_float32<double>(state); }
 BENCHMARK(BM_DecodeDenseFloat32)->Arg(33)->Arg(784)->Arg(4096);
+BENCHMARK(BM_DecodeDenseFloat32AsFloat64)->Arg(33)->Arg(784)->Arg(4096);
 
 void BM_MemcpyReference(benchmark::State& state) {  // the same bytes copied once: the floor
   const std::string record = dense_record(static_cast<std::size_t>(state.range(0)));
