@@ -11,8 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "memory/cuda_device.h"
 #include "protobuf_wire.h"
 #include "test_tree.h"
+
+#ifdef CHANLOAD_HAVE_CUDA
+#include <cuda_runtime_api.h>
+#endif
 
 namespace chanload {
 namespace {
@@ -236,6 +241,52 @@ TEST(LoaderDType, ParseDTypeNamesTheValueAndTheChoices) {
   EXPECT_EQ(size_of(DType::kFloat64), 8U);
   EXPECT_THAT(message_of([] { (void)parse_dtype("float16"); }),
               HasSubstr("dtype: \"float16\" is not float32 or float64"));
+}
+
+#ifdef CHANLOAD_HAVE_CUDA
+template <typename T>
+std::vector<T> copy_to_host(const void* device, std::size_t count) {
+  std::vector<T> host(count);
+  EXPECT_EQ(cudaMemcpy(host.data(), device, count * sizeof(T), cudaMemcpyDeviceToHost), cudaSuccess);
+  return host;
+}
+
+template <typename T>
+void expect_device_copies_equal_host(DType dtype, std::span<const T> (Batch::*features)() const,
+                                     std::span<const T> (Batch::*labels)() const) {
+  TestTree tree;
+  csv_channel(tree, 500);
+  LoaderOptions options;
+  options.dtype = dtype;
+  options.batch_size = 64;
+  options.last_batch = LastBatch::kPad;
+  options.device = "cuda:0";
+  Loader loader(tree.environment(), "train", options);
+  std::size_t rows = 0;
+  while (auto batch = loader.next()) {
+    ASSERT_EQ(batch->dtype(), dtype);
+    batch->synchronize();
+    const auto host_features = ((*batch).*features)();
+    const auto host_labels = ((*batch).*labels)();
+    const auto device_features = copy_to_host<T>(batch->device_features_data(), host_features.size());
+    const auto device_labels = copy_to_host<T>(batch->device_labels_data(), host_labels.size());
+    EXPECT_TRUE(std::equal(host_features.begin(), host_features.end(), device_features.begin()));
+    EXPECT_TRUE(std::equal(host_labels.begin(), host_labels.end(), device_labels.begin()));
+    rows += batch->rows() - batch->padding_rows();
+  }
+  EXPECT_EQ(rows, 500U);
+}
+#endif
+
+// The device copy moves rows x columns values of the batch's dtype: float64 batches arrive whole,
+// padding included, not cut to float32's byte count.
+TEST(LoaderDType, DeviceCopiesEqualTheHostArraysInEitherDtype) {
+  if (memory::probe_cuda().device_count == 0)
+    GTEST_SKIP() << "no CUDA device: " << memory::probe_cuda().reason;
+#ifdef CHANLOAD_HAVE_CUDA
+  expect_device_copies_equal_host<float>(DType::kFloat32, &Batch::features, &Batch::labels);
+  expect_device_copies_equal_host<double>(DType::kFloat64, &Batch::features_f64, &Batch::labels_f64);
+#endif
 }
 
 }  // namespace
