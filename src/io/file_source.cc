@@ -212,6 +212,8 @@ class UringFileSource final : public ByteSource {
   bool lent_ = false;
 };
 
+}  // namespace
+
 bool io_uring_allowed() {
   static const bool allowed = [] {
     io_uring ring{};
@@ -222,8 +224,6 @@ bool io_uring_allowed() {
   }();
   return allowed;
 }
-
-}  // namespace
 
 std::string_view to_string(IoBackend backend) {
   switch (backend) {

@@ -24,6 +24,8 @@ struct FileReadOptions {
 // refuse io_uring_setup) and kPread otherwise. CHANLOAD_IO_BACKEND=pread|io_uring in the environment
 // forces one, so both paths can be tested anywhere.
 IoBackend resolve_backend(IoBackend requested);
+// Whether this kernel and container let a process set up an io_uring (probed once).
+bool io_uring_allowed();
 std::string_view to_string(IoBackend backend);
 
 // Opens the file now (an IoError naming it if that fails) and reads exactly the bytes it has now;

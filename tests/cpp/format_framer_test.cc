@@ -8,6 +8,7 @@
 #include "format/crc32c.h"
 #include "format/record_reader.h"
 #include "io/channel_source.h"
+#include "io/file_source.h"
 #include "io_test_util.h"
 #include "test_tree.h"
 
@@ -117,6 +118,7 @@ TEST(CsvRowFramer, QuotesAreFoundAgainInEachChunkOfAReusedBuffer) {
   // The first chunk is copied aside (compression detection), so reuse starts with the second.
   channel.file("a.csv", "0123456789abcde\n" + first + second);
   for (io::IoBackend backend : {io::IoBackend::kPread, io::IoBackend::kIoUring}) {
+    if (backend == io::IoBackend::kIoUring && !io::io_uring_allowed()) continue;  // refused in this container
     const Framed framed = channel.read(RecordFormat::kCsv, 16, {}, backend);
     EXPECT_THAT(framed.payloads, ::testing::ElementsAre("0123456789abcde", first, "\"x\ny\",zzzzzzzz"));
   }

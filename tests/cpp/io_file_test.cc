@@ -20,6 +20,10 @@ using chanload::testing::TestTree;
 
 class FileSourceTest : public ::testing::TestWithParam<IoBackend> {
  protected:
+  void SetUp() override {
+    // Docker's default seccomp profile (since 25) and io_uring_disabled refuse io_uring_setup.
+    if (GetParam() == IoBackend::kIoUring && !io_uring_allowed()) GTEST_SKIP() << "io_uring is refused here";
+  }
   FileReadOptions options(std::size_t chunk) const {
     FileReadOptions o;
     o.chunk_bytes = chunk;
@@ -105,6 +109,21 @@ INSTANTIATE_TEST_SUITE_P(Backends, FileSourceTest, ::testing::Values(IoBackend::
                          [](const auto& param_info) {
                            return std::string(param_info.param == IoBackend::kIoUring ? "IoUring" : "Pread");
                          });
+
+TEST(IoBackend, AskingForIoUringWhereItIsRefusedIsAnErrorNamingIt) {
+  if (io_uring_allowed()) {
+    EXPECT_EQ(resolve_backend(IoBackend::kIoUring), IoBackend::kIoUring);
+    EXPECT_EQ(resolve_backend(IoBackend::kAuto), IoBackend::kIoUring);
+  } else {
+    EXPECT_EQ(resolve_backend(IoBackend::kAuto), IoBackend::kPread);  // auto falls back
+    try {
+      (void)resolve_backend(IoBackend::kIoUring);
+      FAIL() << "no error";
+    } catch (const IoError& e) {
+      EXPECT_NE(std::string(e.what()).find("io_uring was asked for"), std::string::npos);
+    }
+  }
+}
 
 TEST(IoBackend, EnvironmentVariableForcesPread) {
   ::setenv("CHANLOAD_IO_BACKEND", "pread", 1);
