@@ -3,6 +3,7 @@
 #include <chanload/errors.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -156,9 +157,10 @@ BenchReport run_bench(const BenchConfig& config, const SizingTarget& target,
   // one huge object is never read whole), and the sample ends there.
   std::vector<std::string> sample_files;
   std::uint64_t stored = 0;
+  const std::uint64_t sample_bytes = std::max<std::uint64_t>(config.sample_bytes, 1);
   for (const auto& file : choice.files) {
-    if (stored >= config.sample_bytes) break;
-    const std::uint64_t left = config.sample_bytes - stored;
+    if (stored >= sample_bytes) break;
+    const std::uint64_t left = sample_bytes - stored;
     const std::uint64_t size = fs::file_size(file);
     if (size <= left) {
       sample_files.push_back(file);

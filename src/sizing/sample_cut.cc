@@ -4,7 +4,9 @@
 
 #include <fstream>
 #include <span>
+#include <string_view>
 
+#include "format/framing_error.h"
 #include "io/decompress.h"
 #include "sizing/memory_stream.h"
 #include "sizing/synthetic_data.h"
@@ -22,16 +24,17 @@ std::string read_prefix(const std::string& path, std::uint64_t max_bytes) {
   return bytes;
 }
 
-// The decompressed bytes a cut-off compressed prefix holds. The decompressor delivers everything it
-// can decode before it reports the truncation at the prefix's end, which is expected here; an error
+// The decompressed bytes a cut-off compressed prefix holds, at most max_bytes of them (data that
+// compresses very well must not expand without bound). The decompressor delivers everything it can
+// decode before it reports the truncation at the prefix's end, which is expected here; an error
 // before the end is corruption, and is rethrown. (Corruption that only a checksum at the end of a
 // gzip member would reveal goes unnoticed in a cut; the stages still decode every record kept.)
-std::string decompress_prefix(const std::string& prefix, const std::string& path) {
+std::string decompress_prefix(const std::string& prefix, const std::string& path, std::uint64_t max_bytes) {
   const auto source =
       io::decompressing(memory_source(prefix, path), io::CompressionMode::kAuto, std::size_t{1} << 20);
   std::string out;
   try {
-    while (true) {
+    while (out.size() < max_bytes) {
       const auto piece = source->next();
       if (piece.empty()) break;
       out.append(reinterpret_cast<const char*>(piece.data()), piece.size());
@@ -42,8 +45,10 @@ std::string decompress_prefix(const std::string& prefix, const std::string& path
   return out;
 }
 
-// The end of the last record the framer sees complete in data (0: none).
-std::size_t end_of_complete_records(std::string_view data, format::RecordFormat format,
+// The end of the last record the framer sees complete in data (0: none). A record the framer
+// refuses is a DataError naming the file and the record's decompressed offset.
+std::size_t end_of_complete_records(std::string_view data, const std::string& path,
+                                    format::RecordFormat format,
                                     const format::FramerOptions& framer_options) {
   const auto framer = format::make_framer(format, framer_options);
   framer->reset();
@@ -51,11 +56,18 @@ std::size_t end_of_complete_records(std::string_view data, format::RecordFormat 
   const auto bytes = std::as_bytes(std::span(data.data(), data.size()));
   std::size_t position = 0;
   std::size_t end = 0;
-  while (position < bytes.size()) {
-    const format::Scan scan = framer->scan(bytes.subspan(position));
-    if (scan.take == 0) break;
-    position += scan.take;
-    if (scan.complete) end = position;
+  try {
+    while (position < bytes.size()) {
+      const format::Scan scan = framer->scan(bytes.subspan(position));
+      if (scan.take == 0) break;
+      position += scan.take;
+      if (scan.complete) end = position;
+    }
+  } catch (const format::FramingError& error) {
+    const std::uint64_t offset = end + error.offset_in_record();
+    throw DataError(
+        path + ": record at byte offset " + std::to_string(end) + " (decompressed): " + error.what(), path,
+        offset);
   }
   return end;
 }
@@ -68,8 +80,13 @@ std::optional<CutFile> write_cut_file(const std::string& path, std::uint64_t max
                                       const std::filesystem::path& out) {
   const std::string prefix = read_prefix(path, max_stored_bytes);
   const StoredCompression compression = detect_compression(prefix);
-  std::string records = compression == StoredCompression::kNone ? prefix : decompress_prefix(prefix, path);
-  records.resize(end_of_complete_records(records, format, framer_options));
+  // Decompressed, at most this many times the stored bytes: far above what gzip or zstd reach on
+  // training data, low enough that a sample stays a sample.
+  constexpr std::uint64_t kMaxExpansion = 16;
+  std::string records = compression == StoredCompression::kNone
+                            ? prefix
+                            : decompress_prefix(prefix, path, kMaxExpansion * max_stored_bytes);
+  records.resize(end_of_complete_records(records, path, format, framer_options));
   if (records.empty()) return std::nullopt;
   const std::string stored = compress(records, compression);
   std::filesystem::create_directories(out.parent_path());

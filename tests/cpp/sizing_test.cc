@@ -437,6 +437,36 @@ TEST(SampleCut, CorruptDataInsideTheCutIsAnErrorNamingTheFile) {
   }
 }
 
+TEST(SampleCut, ARecordTheFramerRefusesIsAnErrorNamingTheFileAndOffset) {
+  TestTree tree;
+  std::string data(64, '\0');
+  data.replace(0, 8, "notmagic");
+  tree.write("objects/bad.rec", data + data);
+  try {
+    (void)sizing::write_cut_file((tree.root() / "objects/bad.rec").string(), 100,
+                                 format::RecordFormat::kRecordIO, {}, tree.root() / "cut.rec");
+    FAIL() << "no error";
+  } catch (const DataError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("bad.rec: record at byte offset 0 (decompressed)"));
+  }
+}
+
+TEST(SampleCut, DataThatCompressesVeryWellExpandsOnlySixteenTimesTheBytesLeft) {
+  TestTree tree;
+  std::string rows;
+  while (rows.size() < (std::size_t{32} << 20)) rows += "0,0,0,0,0,0,0,0\n";
+  const std::string stored = sizing::compress(rows, StoredCompression::kZstd);
+  tree.write("objects/zeros.csv.zst", stored);
+  const std::uint64_t left = stored.size() / 2;
+  const auto cut = sizing::write_cut_file((tree.root() / "objects/zeros.csv.zst").string(), left,
+                                          format::RecordFormat::kCsv, {}, tree.root() / "cut.csv.zst");
+  ASSERT_TRUE(cut);
+  EXPECT_GT(cut->bytes, 0U);
+  // At most one decompressor chunk (1 MiB) past the limit, then cut back to a row's end.
+  EXPECT_LE(cut->bytes, 16 * left + (std::uint64_t{1} << 20));
+  EXPECT_LT(cut->bytes, rows.size() / 2);
+}
+
 TEST(BenchRun, AFileLargerThanTheSampleIsCutNotReadWhole) {
   TestTree tree;
   tree.write_config("inputdataconfig.json",
