@@ -12,6 +12,9 @@ PYTHON := $(VENV)/bin/python
 # CI sets CI=true: warnings become errors there.
 WERROR := $(if $(filter true 1,$(CI)),ON,OFF)
 CMAKE_FLAGS := -DCHANLOAD_WERROR=$(WERROR) $(EXTRA_CMAKE_FLAGS)
+# CUDA=ON: the release build and the wheel must find the CUDA toolkit (docker/Dockerfile's GPU image);
+# unset, they use it where it is found (the sanitizer builds never do).
+CUDA_FLAG := $(if $(CUDA),-DCHANLOAD_CUDA=$(CUDA))
 DEMO_ROOT := build/demo-job
 
 .PHONY: all deps deps-python build wheel test test-cpp test-python test-torch test-sanitizers test-asan test-tsan \
@@ -26,7 +29,7 @@ deps-python:
 	scripts/install-deps --python $(VENV)
 
 build: deps
-	cmake --preset release $(CMAKE_FLAGS) -DCHANLOAD_BUILD_TESTS=ON -DCHANLOAD_BUILD_BENCHMARKS=ON
+	cmake --preset release $(CMAKE_FLAGS) $(CUDA_FLAG) -DCHANLOAD_BUILD_TESTS=ON -DCHANLOAD_BUILD_BENCHMARKS=ON
 	cmake --build build/release -j $(JOBS)
 
 test: test-cpp test-python
@@ -40,7 +43,8 @@ test-cpp: build
 # torch where the system has it.
 WHEEL_DIR := build/wheel
 wheel: deps-python
-	scripts/build-wheel $(PYTHON) $(WHEEL_DIR) -Ccmake.define.CHANLOAD_WERROR=$(WERROR)
+	scripts/build-wheel $(PYTHON) $(WHEEL_DIR) -Ccmake.define.CHANLOAD_WERROR=$(WERROR) \
+	  $(if $(CUDA),-Ccmake.define.CHANLOAD_CUDA=$(CUDA))
 
 test-python: wheel
 	$(PYTHON) -m pip install -q --disable-pip-version-check --force-reinstall --no-deps $(WHEEL_DIR)/chanload-*.whl

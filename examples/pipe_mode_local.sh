@@ -49,12 +49,13 @@ done
 # 3. The platform's part: one FIFO per epoch, the objects written into each in order.
 "$chanload" pipe-feed --root "$job" --channel train --epochs "$epochs" --timeout 60 "$objects"/part-*.csv.gz &
 feeder=$!
-trap 'kill "$feeder" 2>/dev/null || true' EXIT
+trap '{ kill "$feeder" && wait "$feeder"; } 2>/dev/null || true' EXIT  # the feeder goes with the script
 
 # 4. The training program, as the toolkit starts it.
 export SAGEMAKER_BASE_DIR="$job"
+variables="$("$chanload" env --root "$job" --format env)"  # a failure here stops the script (set -e)
 set -a
-eval "$("$chanload" env --root "$job" --format env)"
+eval "$variables"
 set +a
 echo "pipe_mode_local: running '$*' on $job (train: Pipe mode, $epochs epochs)"
 "$@"

@@ -32,6 +32,8 @@ def main(root=None):
         loss = float((error * error).mean())
         rows += len(y)
         checkpoint = loader.state()  # what a checkpoint saves to resume the data exactly
+    if weights is None:
+        raise SystemExit(f"train_linear: channel 'train' delivered no rows to host {env.current_host}")
     mode = env.channel("train").mode.name
     print(f"host {env.current_host} (shard {loader.shard_index} of {loader.num_shards}), {mode} mode: "
           f"{rows} rows over {epochs} epochs, final batch loss {loss:.4f}")
