@@ -170,7 +170,9 @@ CommandRunner add_bench_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--prefetch-batches", options->prefetch_batches, "The loader's prefetch")
       ->capture_default_str();
-  command->add_option("--sample-mib", options->sample_mib, "Stored MiB measured: whole files while they fit, then the next cut to what is left")
+  command
+      ->add_option("--sample-mib", options->sample_mib,
+                   "Stored MiB measured: whole files while they fit, then the next cut to what is left")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   command->add_option("--min-seconds", options->min_seconds, "Time each measurement at least this long")

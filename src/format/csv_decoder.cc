@@ -141,7 +141,8 @@ CsvDecoder::Outcome CsvDecoder::decode(std::span<const std::byte> row, const Rec
 
   if (columns_ == 0) {
     first_row_.clear();
-    const std::string why = parse<T>(row, 0, [&](std::size_t, T value) { first_row_.push_back(value); });
+    const std::string why =
+        parse<T>(row, 0, [&](std::size_t, T value) { first_row_.push_back(static_cast<double>(value)); });
     if (!why.empty()) return reject(place, why);
     if (first_row_.size() < options_.label_size) {
       return reject(place, "expected at least " + std::to_string(options_.label_size) +

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 
 namespace chanload::format {
 namespace {
@@ -32,6 +33,12 @@ NpyWriter::~NpyWriter() {
 }
 
 void NpyWriter::append(std::span<const std::byte> elements, std::size_t rows) {
+  // Rows of another width or element type would make a file whose header lies about its data.
+  if (columns_ != 0 && elements.size() != rows * columns_ * element_size_) {
+    throw std::logic_error(path_ + ": " + std::to_string(elements.size()) + " bytes for " +
+                           std::to_string(rows) + " rows of " + std::to_string(columns_) + " x " +
+                           std::to_string(element_size_) + "-byte values");
+  }
   out_.write(reinterpret_cast<const char*>(elements.data()), static_cast<std::streamsize>(elements.size()));
   rows_ += rows;
   if (!out_) throw IoError(path_ + ": write failed: " + std::strerror(errno), path_);
