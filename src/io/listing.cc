@@ -59,7 +59,9 @@ std::vector<std::string> list_channel_files(const std::string& folder) {
       if (it->is_directory(error)) it.disable_recursion_pending();
       continue;
     }
-    if (it->is_regular_file(error)) relative.push_back(fs::relative(it->path(), folder).string());
+    // Lexically: the iterator's paths start with folder as given. fs::relative would resolve every
+    // path (a realpath per file) and name a symlinked object by its target's path.
+    if (it->is_regular_file(error)) relative.push_back(it->path().lexically_relative(folder).string());
   }
   std::sort(relative.begin(), relative.end(), natural_less);
   std::vector<std::string> paths;

@@ -145,6 +145,22 @@ TEST(Listing, NaturalOrderRecursiveWithoutHiddenFiles) {
             (std::vector<std::string>{"a/b/c", "part-1", "part-2", "part-02", "part-10", "sub/part-3"}));
 }
 
+// Regression: an object that is a symlink (a mount's objects linked into the channel) was listed
+// under its target's path ("../elsewhere/zz"), ordered by it and named so in errors.
+TEST(Listing, ASymlinkedObjectIsListedAndOrderedByItsOwnName) {
+  TestTree tree;
+  tree.write("elsewhere/zz", "linked");
+  tree.write("data/part-1", "x");
+  tree.write("data/part-3", "x");
+  std::filesystem::create_symlink(tree.root() / "elsewhere/zz", tree.root() / "data/part-2");
+  const std::string folder = (tree.root() / "data").string();
+  for (const std::string& given : {folder, folder + "/"}) {
+    EXPECT_EQ(list_channel_files(given),
+              (std::vector<std::string>{folder + "/part-1", folder + "/part-2", folder + "/part-3"}))
+        << given;
+  }
+}
+
 TEST(Listing, AMissingFolderIsAnEmptyChannel) {
   EXPECT_TRUE(list_channel_files("/nonexistent/chanload/channel").empty());
 }
