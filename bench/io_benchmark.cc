@@ -1,7 +1,9 @@
 // The readers and the pinned pool, each beside the plain system call loop that bounds it in the same
 // binary: a File-mode file through io_uring and through pread against read(2) into one buffer; a FIFO
 // through chanload's reader against read(2) of the same pipe; and a batch slot from the pool against
-// allocating a host buffer each batch. Bytes per second throughout.
+// allocating a host buffer each batch; and a channel of many files through ChannelSource against
+// a read(2) loop over the same files, where what a reader costs per file shows. Bytes per second
+// throughout.
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,11 +12,15 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <chanload/environment.h>
+
+#include "io/channel_source.h"
 #include "io/fifo_source.h"
 #include "io/file_source.h"
 #include "memory/host_buffer.h"
@@ -41,6 +47,7 @@ const std::string& data_file() {
 void file_source(benchmark::State& state, io::IoBackend backend) {
   io::FileReadOptions options;
   options.backend = backend;
+  options.cache = std::make_shared<io::ReaderCache>();  // as a channel's reader keeps one
   for (auto _ : state) {
     const auto source = io::open_file_source(data_file(), options);
     std::size_t bytes = 0;
@@ -140,5 +147,77 @@ void fresh_buffer(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kRows * kColumns * sizeof(float)));
 }
 BENCHMARK(fresh_buffer);
+
+// Registered last: making the channels frees 8 MiB strings, which raises glibc's dynamic mmap
+// threshold and would let fresh_buffer above reuse heap pages instead of mapping new ones.
+// A File-mode channel of 64 MiB split into files of range(0) KiB, in the page cache.
+const std::filesystem::path& channel_root(std::size_t file_kib) {
+  static std::map<std::size_t, std::filesystem::path> roots;
+  auto& root = roots[file_kib];
+  if (root.empty()) {
+    root = std::filesystem::temp_directory_path() / ("chanload_bench_channel_" + std::to_string(file_kib));
+    std::filesystem::remove_all(root);
+    std::filesystem::create_directories(root / "input/config");
+    std::filesystem::create_directories(root / "input/data/train");
+    std::ofstream(root / "input/config/inputdataconfig.json")
+        << R"({"train": {"ContentType": "application/octet-stream", "TrainingInputMode": "File"}})";
+    const std::string block(file_kib << 10, 'z');
+    for (std::size_t i = 0; i < kFileBytes / block.size(); ++i) {
+      std::ofstream(root / "input/data/train" / ("part-" + std::to_string(100000 + i)), std::ios::binary)
+          << block;
+    }
+  }
+  return root;
+}
+
+void channel_files(benchmark::State& state, io::IoBackend backend) {
+  EnvironmentOptions env_options;
+  env_options.root = channel_root(static_cast<std::size_t>(state.range(0)));
+  const Environment environment = Environment::load(env_options);
+  io::ChannelReadOptions options;
+  options.backend = backend;
+  options.compression = io::CompressionMode::kNone;
+  for (auto _ : state) {
+    io::ChannelSource source(environment, "train", options);
+    std::size_t bytes = 0;
+    for (auto chunk = source.next(); chunk; chunk = source.next()) bytes += chunk->bytes.size();
+    benchmark::DoNotOptimize(bytes);
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kFileBytes));
+}
+BENCHMARK_CAPTURE(channel_files, io_uring, io::IoBackend::kIoUring)
+    ->Arg(256)
+    ->Arg(1024)
+    ->Arg(8192)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(channel_files, pread, io::IoBackend::kPread)
+    ->Arg(256)
+    ->Arg(1024)
+    ->Arg(8192)
+    ->Unit(benchmark::kMillisecond);
+
+// The reference: open, read(2) into one 1 MiB buffer, close, file after file.
+void channel_files_read_loop(benchmark::State& state) {
+  const auto folder = channel_root(static_cast<std::size_t>(state.range(0))) / "input/data/train";
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(folder))
+    files.push_back(entry.path().string());
+  std::sort(files.begin(), files.end());
+  std::vector<char> buffer(std::size_t{1} << 20);
+  for (auto _ : state) {
+    std::size_t bytes = 0;
+    for (const auto& file : files) {
+      const int fd = ::open(file.c_str(), O_RDONLY);
+      for (ssize_t n = ::read(fd, buffer.data(), buffer.size()); n > 0;
+           n = ::read(fd, buffer.data(), buffer.size())) {
+        bytes += static_cast<std::size_t>(n);
+      }
+      ::close(fd);
+    }
+    benchmark::DoNotOptimize(bytes);
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kFileBytes));
+}
+BENCHMARK(channel_files_read_loop)->Arg(256)->Arg(1024)->Arg(8192)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -147,7 +147,8 @@ bool ChannelSource::open_next_stream() {
       fifo.timeout = options_.pipe_timeout;
       fifo.chunk_bytes = options_.chunk_bytes;
       fifo.stop = options_.stop;
-      stream_ = decompressing(open_fifo_source(origin_, fifo), options_.compression, options_.chunk_bytes);
+      stream_ =
+          decompressing(open_fifo_source(origin_, fifo), options_.compression, options_.chunk_bytes, cache_);
       epoch_open_ = true;
       stream_index_ = 0;
       return true;
@@ -163,13 +164,15 @@ bool ChannelSource::open_next_stream() {
     FileReadOptions file;
     file.chunk_bytes = options_.chunk_bytes;
     file.backend = options_.backend;
+    file.cache = cache_;
     if (options_.byte_range) {
       stream_range_ = ranges_[stream_index_];
       file.begin = stream_range_.read_from;
       stream_ = open_file_source(origin_, file);  // checked uncompressed when planned
     } else {
       stream_range_ = StreamRange{};
-      stream_ = decompressing(open_file_source(origin_, file), options_.compression, options_.chunk_bytes);
+      stream_ =
+          decompressing(open_file_source(origin_, file), options_.compression, options_.chunk_bytes, cache_);
     }
     return true;
   }

@@ -100,6 +100,7 @@ class ChannelSource {
   std::uint64_t epoch_;
   std::size_t next_file_ = 0;
   bool epoch_open_ = false;
+  std::shared_ptr<ReaderCache> cache_ = std::make_shared<ReaderCache>();  // kept across streams
   std::unique_ptr<ByteSource> stream_;
   std::string origin_;
   std::uint64_t stream_offset_ = 0;

@@ -19,10 +19,20 @@ bool starts_with(std::span<const std::byte> bytes, std::span<const std::byte> ma
   return bytes.size() >= magic.size() && std::equal(magic.begin(), magic.end(), bytes.begin());
 }
 
+// The first bytes of a stream, read to see its magic: inner's first piece as lent (no copy) when it
+// holds the magic's 4 bytes, else (a FIFO may hand out a byte at a time) the pieces gathered.
+struct Prefix {
+  std::span<const std::byte> lent;
+  std::vector<std::byte> gathered;
+  [[nodiscard]] std::span<const std::byte> bytes() const {
+    return gathered.empty() ? lent : std::span<const std::byte>(gathered);
+  }
+};
+
 // Input side shared by the decoders: pulls pieces from inner and counts the compressed offset.
 class CompressedInput {
  public:
-  CompressedInput(std::unique_ptr<ByteSource> inner, std::vector<std::byte> prefix)
+  CompressedInput(std::unique_ptr<ByteSource> inner, Prefix prefix)
       : inner_(std::move(inner)), prefix_(std::move(prefix)) {}
 
   // The unread rest of the current piece, fetching a new one when it is used up; empty at the end.
@@ -30,7 +40,7 @@ class CompressedInput {
     while (pending_.empty() && !ended_) {
       if (!prefix_used_) {
         prefix_used_ = true;
-        pending_ = prefix_;
+        pending_ = prefix_.bytes();
       } else {
         pending_ = inner_->next();
         if (pending_.empty()) ended_ = true;
@@ -47,7 +57,7 @@ class CompressedInput {
 
  private:
   std::unique_ptr<ByteSource> inner_;
-  std::vector<std::byte> prefix_;
+  Prefix prefix_;
   std::span<const std::byte> pending_;
   bool prefix_used_ = false;
   bool ended_ = false;
@@ -57,7 +67,7 @@ class CompressedInput {
 // The bytes as they are, prefix first.
 class PlainSource final : public ByteSource {
  public:
-  PlainSource(std::unique_ptr<ByteSource> inner, std::vector<std::byte> prefix)
+  PlainSource(std::unique_ptr<ByteSource> inner, Prefix prefix)
       : input_(std::move(inner), std::move(prefix)) {}
   std::span<const std::byte> next() override {
     const auto piece = input_.available();
@@ -72,8 +82,11 @@ class PlainSource final : public ByteSource {
 
 class ZstdSource final : public ByteSource {
  public:
-  ZstdSource(std::unique_ptr<ByteSource> inner, std::vector<std::byte> prefix, std::size_t out_bytes)
-      : input_(std::move(inner), std::move(prefix)), context_(ZSTD_createDCtx()), output_(out_bytes) {
+  ZstdSource(std::unique_ptr<ByteSource> inner, Prefix prefix, std::size_t out_bytes,
+             std::shared_ptr<ReaderCache> cache)
+      : input_(std::move(inner), std::move(prefix)),
+        context_(ZSTD_createDCtx()),
+        output_(out_bytes, std::move(cache)) {
     if (context_ == nullptr) throw std::bad_alloc();
     ZSTD_DCtx_setParameter(context_, ZSTD_d_windowLogMax, kZstdWindowLogMax);
   }
@@ -112,14 +125,15 @@ class ZstdSource final : public ByteSource {
  private:
   CompressedInput input_;
   ZSTD_DCtx* context_;
-  std::vector<std::byte> output_;
+  PageBuffer output_;
   bool frame_open_ = true;
 };
 
 class GzipSource final : public ByteSource {
  public:
-  GzipSource(std::unique_ptr<ByteSource> inner, std::vector<std::byte> prefix, std::size_t out_bytes)
-      : input_(std::move(inner), std::move(prefix)), output_(out_bytes) {
+  GzipSource(std::unique_ptr<ByteSource> inner, Prefix prefix, std::size_t out_bytes,
+             std::shared_ptr<ReaderCache> cache)
+      : input_(std::move(inner), std::move(prefix)), output_(out_bytes, std::move(cache)) {
     start_member();
   }
 
@@ -191,35 +205,41 @@ class GzipSource final : public ByteSource {
   }
 
   CompressedInput input_;
-  std::vector<std::byte> output_;
+  PageBuffer output_;
   inflate_state state_{};
 };
 
 }  // namespace
 
 std::unique_ptr<ByteSource> decompressing(std::unique_ptr<ByteSource> inner, CompressionMode mode,
-                                          std::size_t output_chunk_bytes) {
-  // Gather at least 4 bytes (a FIFO may hand them out one at a time) to see the magic.
-  std::vector<std::byte> prefix;
-  while (prefix.size() < 4) {
-    const auto piece = inner->next();
-    if (piece.empty()) break;
-    prefix.insert(prefix.end(), piece.begin(), piece.end());
+                                          std::size_t output_chunk_bytes,
+                                          std::shared_ptr<ReaderCache> cache) {
+  Prefix prefix;
+  prefix.lent = inner->next();
+  if (!prefix.lent.empty() && prefix.lent.size() < 4) {
+    prefix.gathered.assign(prefix.lent.begin(), prefix.lent.end());
+    while (prefix.gathered.size() < 4) {
+      const auto piece = inner->next();
+      if (piece.empty()) break;
+      prefix.gathered.insert(prefix.gathered.end(), piece.begin(), piece.end());
+    }
   }
-  const bool gzip = starts_with(prefix, kGzipMagic);
-  const bool zstd = starts_with(prefix, kZstdMagic);
+  const bool gzip = starts_with(prefix.bytes(), kGzipMagic);
+  const bool zstd = starts_with(prefix.bytes(), kZstdMagic);
   const std::string& origin = inner->origin();
-  if (mode == CompressionMode::kGzip && !gzip && !prefix.empty()) {
+  if (mode == CompressionMode::kGzip && !gzip && !prefix.bytes().empty()) {
     throw DataError(origin + ": expected gzip data (1f 8b) at byte 0", origin, 0);
   }
-  if (mode == CompressionMode::kZstd && !zstd && !prefix.empty()) {
+  if (mode == CompressionMode::kZstd && !zstd && !prefix.bytes().empty()) {
     throw DataError(origin + ": expected zstd data (28 b5 2f fd) at byte 0", origin, 0);
   }
   if (mode != CompressionMode::kNone && gzip) {
-    return std::make_unique<GzipSource>(std::move(inner), std::move(prefix), output_chunk_bytes);
+    return std::make_unique<GzipSource>(std::move(inner), std::move(prefix), output_chunk_bytes,
+                                        std::move(cache));
   }
   if (mode != CompressionMode::kNone && zstd) {
-    return std::make_unique<ZstdSource>(std::move(inner), std::move(prefix), output_chunk_bytes);
+    return std::make_unique<ZstdSource>(std::move(inner), std::move(prefix), output_chunk_bytes,
+                                        std::move(cache));
   }
   return std::make_unique<PlainSource>(std::move(inner), std::move(prefix));
 }

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "io/byte_source.h"
+#include "io/reader_cache.h"
 
 namespace chanload::io {
 
@@ -18,8 +19,10 @@ enum class CompressionMode {
 };
 
 // Wraps inner; the result reads the decompressed bytes (or inner's bytes, when not compressed).
-// Corrupt or truncated data is a DataError naming the origin and the compressed offset.
+// Corrupt or truncated data is a DataError naming the origin and the compressed offset. The output
+// buffer comes from cache when one is given (it may be null).
 std::unique_ptr<ByteSource> decompressing(std::unique_ptr<ByteSource> inner, CompressionMode mode,
-                                          std::size_t output_chunk_bytes);
+                                          std::size_t output_chunk_bytes,
+                                          std::shared_ptr<ReaderCache> cache = nullptr);
 
 }  // namespace chanload::io

@@ -58,35 +58,22 @@ void pread_exactly(int fd, const std::string& path, std::byte* out, std::size_t 
   }
 }
 
-struct AlignedBuffer {
-  explicit AlignedBuffer(std::size_t bytes)
-      : data(static_cast<std::byte*>(std::aligned_alloc(4096, (bytes + 4095) / 4096 * 4096))) {
-    if (data == nullptr) throw std::bad_alloc();
-  }
-  ~AlignedBuffer() { std::free(data); }
-  AlignedBuffer(const AlignedBuffer&) = delete;
-  AlignedBuffer& operator=(const AlignedBuffer&) = delete;
-  AlignedBuffer(AlignedBuffer&& other) noexcept : data(other.data) { other.data = nullptr; }
-  AlignedBuffer& operator=(AlignedBuffer&&) = delete;
-  std::byte* data;
-};
-
 class PreadFileSource final : public ByteSource {
  public:
-  PreadFileSource(const std::string& path, std::size_t chunk_bytes, std::uint64_t begin)
+  PreadFileSource(const std::string& path, const FileReadOptions& options)
       : path_(path),
         file_(path),
         size_(file_size(file_.get(), path)),
-        chunk_(chunk_bytes),
-        buffer_(size_ == 0 ? 1 : std::min<std::uint64_t>(size_, chunk_bytes)),
-        offset_(begin) {}
+        chunk_(options.chunk_bytes),
+        buffer_(size_ == 0 ? 1 : std::min<std::uint64_t>(size_, chunk_), options.cache),
+        offset_(options.begin) {}
 
   std::span<const std::byte> next() override {
     if (offset_ >= size_) return {};
     const std::size_t length = static_cast<std::size_t>(std::min<std::uint64_t>(chunk_, size_ - offset_));
-    pread_exactly(file_.get(), path_, buffer_.data, length, offset_, size_);
+    pread_exactly(file_.get(), path_, buffer_.data(), length, offset_, size_);
     offset_ += length;
-    return {buffer_.data, length};
+    return {buffer_.data(), length};
   }
   [[nodiscard]] const std::string& origin() const override { return path_; }
 
@@ -95,7 +82,7 @@ class PreadFileSource final : public ByteSource {
   FileDescriptor file_;
   std::uint64_t size_;
   std::size_t chunk_;
-  AlignedBuffer buffer_;
+  PageBuffer buffer_;
   std::uint64_t offset_ = 0;
 };
 
@@ -103,31 +90,28 @@ class PreadFileSource final : public ByteSource {
 // A slot is resubmitted for the piece depth ahead once the consumer has moved past it.
 class UringFileSource final : public ByteSource {
  public:
-  UringFileSource(const std::string& path, const FileReadOptions& options, io_uring* ring)
+  UringFileSource(const std::string& path, const FileReadOptions& options)
       : path_(path),
         file_(path),
         size_(file_size(file_.get(), path)),
         chunk_(options.chunk_bytes),
-        ring_(ring),
+        cache_(options.cache),
+        ring_entries_(options.queue_depth * 2),
+        ring_(ReaderCache::take_ring(cache_, ring_entries_, path)),
         base_(std::min(options.begin, size_)),
         pieces_((size_ - base_ + chunk_ - 1) / chunk_) {
-    const std::uint64_t depth = std::min<std::uint64_t>(options.queue_depth, pieces_);
-    slots_.reserve(depth);
-    for (std::uint64_t i = 0; i < depth; ++i) slots_.emplace_back(chunk_);
-    for (std::uint64_t i = 0; i < depth; ++i) submit(i);
+    try {
+      const std::uint64_t depth = std::min<std::uint64_t>(options.queue_depth, pieces_);
+      slots_.reserve(depth);
+      for (std::uint64_t i = 0; i < depth; ++i) slots_.emplace_back(chunk_, cache_);
+      for (std::uint64_t i = 0; i < depth; ++i) submit(i);
+    } catch (...) {
+      settle();
+      throw;
+    }
   }
 
-  ~UringFileSource() override {
-    // The kernel may still write into slots: collect every completion before the buffers go.
-    while (in_flight_ > 0) {
-      io_uring_cqe* cqe = nullptr;
-      if (io_uring_wait_cqe(ring_, &cqe) < 0) break;
-      io_uring_cqe_seen(ring_, cqe);
-      --in_flight_;
-    }
-    io_uring_queue_exit(ring_);
-    delete ring_;
-  }
+  ~UringFileSource() override { settle(); }
   UringFileSource(const UringFileSource&) = delete;
   UringFileSource& operator=(const UringFileSource&) = delete;
 
@@ -148,21 +132,34 @@ class UringFileSource final : public ByteSource {
     }
     if (static_cast<std::size_t>(slot.result) < length) {  // short read: finish it synchronously
       const auto got = static_cast<std::size_t>(slot.result);
-      pread_exactly(file_.get(), path_, slot.buffer.data + got, length - got, offset + got, size_);
+      pread_exactly(file_.get(), path_, slot.buffer.data() + got, length - got, offset + got, size_);
     }
     ++delivered_;
     lent_ = true;
-    return {slot.buffer.data, length};
+    return {slot.buffer.data(), length};
   }
   [[nodiscard]] const std::string& origin() const override { return path_; }
 
  private:
   struct Slot {
-    explicit Slot(std::size_t bytes) : buffer(bytes) {}
-    AlignedBuffer buffer;
+    Slot(std::size_t bytes, std::shared_ptr<ReaderCache> cache) : buffer(bytes, std::move(cache)) {}
+    PageBuffer buffer;
     bool done = false;
     int result = 0;
   };
+
+  // The kernel may still write into slots: collect every completion before the buffers go. An idle
+  // ring goes back to the cache for the next file; one that would not settle is torn down.
+  void settle() noexcept {
+    while (in_flight_ > 0) {
+      io_uring_cqe* cqe = nullptr;
+      if (io_uring_wait_cqe(ring_, &cqe) < 0) break;
+      io_uring_cqe_seen(ring_, cqe);
+      --in_flight_;
+    }
+    ReaderCache::give_ring(in_flight_ == 0 ? cache_ : nullptr, ring_, ring_entries_);
+    ring_ = nullptr;
+  }
 
   [[nodiscard]] std::size_t piece_length(std::uint64_t piece) const {
     return static_cast<std::size_t>(std::min<std::uint64_t>(chunk_, size_ - base_ - piece * chunk_));
@@ -174,7 +171,7 @@ class UringFileSource final : public ByteSource {
     io_uring_sqe* sqe = io_uring_get_sqe(ring_);
     if (sqe == nullptr)
       throw IoError(path_ + ": io_uring submission queue full", path_, base_ + piece * chunk_);
-    io_uring_prep_read(sqe, file_.get(), slot.buffer.data, static_cast<unsigned>(piece_length(piece)),
+    io_uring_prep_read(sqe, file_.get(), slot.buffer.data(), static_cast<unsigned>(piece_length(piece)),
                        base_ + piece * chunk_);
     io_uring_sqe_set_data64(sqe, piece % slots_.size());
     const int submitted = io_uring_submit(ring_);
@@ -203,6 +200,8 @@ class UringFileSource final : public ByteSource {
   FileDescriptor file_;
   std::uint64_t size_;
   std::size_t chunk_;
+  std::shared_ptr<ReaderCache> cache_;
+  unsigned ring_entries_;
   io_uring* ring_;
   std::uint64_t base_;  // the first byte read
   std::uint64_t pieces_;
@@ -260,23 +259,9 @@ std::unique_ptr<ByteSource> open_file_source(const std::string& path, const File
     struct stat info {};
     const bool small = ::stat(path.c_str(), &info) == 0 &&
                        static_cast<std::uint64_t>(info.st_size) <= options.begin + options.chunk_bytes;
-    if (!small) {
-      auto* ring = new io_uring{};
-      const int rc = io_uring_queue_init(options.queue_depth * 2, ring, 0);
-      if (rc < 0) {
-        delete ring;
-        throw IoError(path + ": io_uring_queue_init: " + errno_text(-rc), path);
-      }
-      try {
-        return std::make_unique<UringFileSource>(path, options, ring);
-      } catch (...) {
-        io_uring_queue_exit(ring);
-        delete ring;
-        throw;
-      }
-    }
+    if (!small) return std::make_unique<UringFileSource>(path, options);
   }
-  return std::make_unique<PreadFileSource>(path, options.chunk_bytes, options.begin);
+  return std::make_unique<PreadFileSource>(path, options);
 }
 
 }  // namespace chanload::io

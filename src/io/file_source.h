@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "io/byte_source.h"
+#include "io/reader_cache.h"
 
 namespace chanload::io {
 
@@ -18,6 +19,8 @@ struct FileReadOptions {
   unsigned queue_depth = 4;                        // io_uring reads in flight
   IoBackend backend = IoBackend::kAuto;
   std::uint64_t begin = 0;  // the first byte read (byte-range sharding); past the end: nothing
+  // Buffers and ring carried from one file to the next (a channel's reader keeps one); may be null.
+  std::shared_ptr<ReaderCache> cache;
 };
 
 // kAuto becomes kIoUring where the kernel allows it (containers with the default seccomp profile

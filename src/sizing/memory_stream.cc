@@ -34,9 +34,10 @@ std::unique_ptr<io::ByteSource> memory_source(std::string_view bytes, std::strin
   return std::make_unique<MemorySource>(bytes, std::move(origin), std::max<std::size_t>(piece_bytes, 1));
 }
 
-std::uint64_t decompress_all(std::string_view stored, const std::string& origin, std::string* out) {
-  const auto source =
-      io::decompressing(memory_source(stored, origin), io::CompressionMode::kAuto, std::size_t{1} << 20);
+std::uint64_t decompress_all(std::string_view stored, const std::string& origin, std::string* out,
+                             std::shared_ptr<io::ReaderCache> cache) {
+  const auto source = io::decompressing(memory_source(stored, origin), io::CompressionMode::kAuto,
+                                        std::size_t{1} << 20, std::move(cache));
   std::uint64_t size = 0;
   while (true) {
     const auto piece = source->next();

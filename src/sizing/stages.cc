@@ -145,8 +145,10 @@ Throughput repeat(std::uint64_t bytes, std::uint64_t records, const RepeatOption
 
 std::uint64_t read_files(const Sample& sample) {
   std::uint64_t bytes = 0;
+  io::FileReadOptions options;
+  options.cache = std::make_shared<io::ReaderCache>();  // as the loader's reader keeps one
   for (const auto& file : sample.files()) {
-    const auto source = io::open_file_source(file.path, io::FileReadOptions{});
+    const auto source = io::open_file_source(file.path, options);
     const std::uint64_t read = drain(*source);
     if (read != file.stored.size()) {
       throw IoError(file.path + ": changed while being measured (" + std::to_string(read) + " bytes read, " +
@@ -174,7 +176,8 @@ std::uint64_t read_fifo(const Sample& sample, const std::string& fifo, std::chro
 
 std::uint64_t decompress(const Sample& sample) {
   std::uint64_t bytes = 0;
-  for (const auto& file : sample.files()) bytes += decompress_all(file.stored, file.path, nullptr);
+  const auto cache = std::make_shared<io::ReaderCache>();  // as the loader's reader keeps one
+  for (const auto& file : sample.files()) bytes += decompress_all(file.stored, file.path, nullptr, cache);
   return bytes;
 }
 
