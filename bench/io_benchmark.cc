@@ -44,6 +44,18 @@ const std::string& data_file() {
   return path;
 }
 
+// The reference loop: open path, read(2) it to the end into buffer, close; the bytes read.
+std::size_t read_to_end(const std::string& path, std::vector<char>& buffer) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  std::size_t bytes = 0;
+  for (ssize_t n = ::read(fd, buffer.data(), buffer.size()); n > 0;
+       n = ::read(fd, buffer.data(), buffer.size())) {
+    bytes += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  return bytes;
+}
+
 void file_source(benchmark::State& state, io::IoBackend backend) {
   io::FileReadOptions options;
   options.backend = backend;
@@ -63,13 +75,7 @@ BENCHMARK_CAPTURE(file_source, pread, io::IoBackend::kPread)->Unit(benchmark::kM
 void file_read_loop(benchmark::State& state) {
   std::vector<char> buffer(std::size_t{1} << 20);
   for (auto _ : state) {
-    const int fd = ::open(data_file().c_str(), O_RDONLY);
-    std::size_t bytes = 0;
-    for (ssize_t n = ::read(fd, buffer.data(), buffer.size()); n > 0;
-         n = ::read(fd, buffer.data(), buffer.size())) {
-      bytes += static_cast<std::size_t>(n);
-    }
-    ::close(fd);
+    const std::size_t bytes = read_to_end(data_file(), buffer);
     benchmark::DoNotOptimize(bytes);
   }
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kFileBytes));
@@ -101,12 +107,7 @@ void fifo(benchmark::State& state, bool chanload_reader) {
       const auto source = io::open_fifo_source(path, io::FifoReadOptions{});
       for (auto piece = source->next(); !piece.empty(); piece = source->next()) bytes += piece.size();
     } else {
-      const int fd = ::open(path.c_str(), O_RDONLY);
-      for (ssize_t n = ::read(fd, buffer.data(), buffer.size()); n > 0;
-           n = ::read(fd, buffer.data(), buffer.size())) {
-        bytes += static_cast<std::size_t>(n);
-      }
-      ::close(fd);
+      bytes = read_to_end(path, buffer);
     }
     writer.join();
     benchmark::DoNotOptimize(bytes);
@@ -206,14 +207,7 @@ void channel_files_read_loop(benchmark::State& state) {
   std::vector<char> buffer(std::size_t{1} << 20);
   for (auto _ : state) {
     std::size_t bytes = 0;
-    for (const auto& file : files) {
-      const int fd = ::open(file.c_str(), O_RDONLY);
-      for (ssize_t n = ::read(fd, buffer.data(), buffer.size()); n > 0;
-           n = ::read(fd, buffer.data(), buffer.size())) {
-        bytes += static_cast<std::size_t>(n);
-      }
-      ::close(fd);
-    }
+    for (const auto& file : files) bytes += read_to_end(file, buffer);
     benchmark::DoNotOptimize(bytes);
   }
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kFileBytes));

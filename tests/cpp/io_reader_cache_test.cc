@@ -127,15 +127,20 @@ class CachedFileSourceTest : public ::testing::TestWithParam<IoBackend> {
   void SetUp() override {
     if (GetParam() == IoBackend::kIoUring && !io_uring_allowed()) GTEST_SKIP() << "io_uring is refused here";
   }
+  // 4 KiB reads, so that small files make many pieces; one cache for every file of the test.
+  [[nodiscard]] FileReadOptions cached_options() const {
+    FileReadOptions options;
+    options.backend = GetParam();
+    options.chunk_bytes = 4096;
+    options.cache = std::make_shared<ReaderCache>();
+    return options;
+  }
 };
 
 // File after file through one cache, as a channel reads them: every byte exact, buffers reused.
 TEST_P(CachedFileSourceTest, FilesInSequenceReadExactlyAndReuseTheBuffers) {
   TestTree tree;
-  FileReadOptions options;
-  options.backend = GetParam();
-  options.chunk_bytes = 4096;
-  options.cache = std::make_shared<ReaderCache>();
+  const FileReadOptions options = cached_options();
   const std::vector<std::size_t> sizes = {0, 1, 4095, 4096, 4097, 5 * 4096 + 7, 40 * 4096 + 1, 3, 9 * 4096};
   for (int round = 0; round < 3; ++round) {
     for (std::size_t i = 0; i < sizes.size(); ++i) {
@@ -153,10 +158,7 @@ TEST_P(CachedFileSourceTest, FilesInSequenceReadExactlyAndReuseTheBuffers) {
 // A source dropped with reads in flight settles them before its ring and buffers serve the next file.
 TEST_P(CachedFileSourceTest, ASourceDroppedMidFileLeavesTheCacheUsable) {
   TestTree tree;
-  FileReadOptions options;
-  options.backend = GetParam();
-  options.chunk_bytes = 4096;
-  options.cache = std::make_shared<ReaderCache>();
+  const FileReadOptions options = cached_options();
   const std::string first = random_bytes(64 * 4096, 1);
   const std::string second = random_bytes(64 * 4096 + 5, 2);
   tree.write("a", first);
