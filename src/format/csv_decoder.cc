@@ -15,7 +15,21 @@ namespace {
 
 constexpr std::uint64_t kMaxWarnings = 20;
 
-bool is_space(char c) { return c == ' ' || c == '\t'; }
+// Spaces and tabs around a number are padding, unless the delimiter is one of them: then it
+// separates fields (tab- or space-separated files) and only the other is padding.
+bool is_padding(char c, char delimiter) { return (c == ' ' || c == '\t') && c != delimiter; }
+
+// Fields in [p, end) after the current one, for the "found N" of a message: delimiters inside
+// quotes are data.
+std::size_t count_more_fields(const char* p, const char* end, char delimiter, char quote) {
+  std::size_t fields = 0;
+  bool in_quotes = false;
+  for (; p < end; ++p) {
+    if (*p == quote) in_quotes = !in_quotes;
+    if (*p == delimiter && !in_quotes) ++fields;
+  }
+  return fields;
+}
 
 std::string printable(const char* first, const char* last) {
   std::string text(first, static_cast<std::size_t>(std::min<std::ptrdiff_t>(last - first, 40)));
@@ -32,8 +46,14 @@ std::string CsvDecoder::parse(std::span<const std::byte> row, std::size_t expect
   const char* p = reinterpret_cast<const char*>(row.data());
   const char* end = p + row.size();
   const char delimiter = options_.delimiter;
+  const auto is_space = [delimiter](char c) { return is_padding(c, delimiter); };
   std::size_t field = 0;
   while (true) {
+    // A field past the expected count: the row's width is what is wrong, whatever the field holds.
+    if (expected != 0 && field >= expected) {
+      const std::size_t found = field + 1 + count_more_fields(p, end, delimiter, options_.quote);
+      return "expected " + std::to_string(expected) + " fields, found " + std::to_string(found);
+    }
     // One field: [spaces] (number | "quoted number" | nothing) [spaces], then a delimiter or the end.
     while (p < end && is_space(*p)) ++p;
     T value = 0;
@@ -44,10 +64,15 @@ std::string CsvDecoder::parse(std::span<const std::byte> row, std::size_t expect
       if (close == nullptr) return "field " + std::to_string(field + 1) + ": unclosed quote";
       const char* q = p + 1;
       while (q < close && is_space(*q)) ++q;
-      const char* number_end = parse_float(q, close, value);
-      while (number_end < close && is_space(*number_end)) ++number_end;
-      if (number_end != close || q == close) {
-        return "field " + std::to_string(field + 1) + ": " + printable(p, close + 1) + " is not a number";
+      if (q == close) {  // "" (or quoted spaces) is an empty field, as the unquoted kind is
+        if (!options_.empty_is_nan) return "field " + std::to_string(field + 1) + " is empty";
+        value = std::numeric_limits<T>::quiet_NaN();
+      } else {
+        const char* number_end = parse_float(q, close, value);
+        while (number_end < close && is_space(*number_end)) ++number_end;
+        if (number_end != close) {
+          return "field " + std::to_string(field + 1) + ": " + printable(p, close + 1) + " is not a number";
+        }
       }
       p = close + 1;
     } else if (p == end || *p == delimiter) {
@@ -69,12 +94,6 @@ std::string CsvDecoder::parse(std::span<const std::byte> row, std::size_t expect
           static_cast<const char*>(std::memchr(p, delimiter, static_cast<std::size_t>(end - p)));
       return "field " + std::to_string(field + 1) + ": " +
              printable(field_start, stop == nullptr ? end : stop) + " is not a number";
-    }
-    if (expected != 0 && field >= expected) {
-      std::size_t found = field + 1;
-      for (const char* q = p; q < end; ++q)
-        found += *q == delimiter ? 1 : 0;  // count the rest for the message
-      return "expected " + std::to_string(expected) + " fields, found " + std::to_string(found);
     }
     store(field, value);
     ++field;
@@ -116,7 +135,7 @@ std::span<const std::byte> without_bom(std::span<const std::byte> row, const Rec
 bool CsvDecoder::is_data_row(std::span<const std::byte> row, const RecordPlace& place) const {
   if (place.offset == 0 && options_.header) return false;
   for (std::byte b : without_bom(row, place)) {
-    if (!is_space(static_cast<char>(b)) && b != std::byte{'\r'}) return true;
+    if (!is_padding(static_cast<char>(b), options_.delimiter) && b != std::byte{'\r'}) return true;
   }
   return false;
 }

@@ -48,6 +48,12 @@ const char* parse_slow(const char* first, const char* last, T& value) {
 template <typename T>
 const char* parse_decimal(const char* first, const char* last, T& value) {
   const char* start = first;
+  // The slow path starts after a '+'; when it finds no number there, neither is there one at first
+  // (a bare "+" is not a number, and must not read as a zero-length success past the sign).
+  const auto slow = [&] {
+    const char* end = parse_slow(start, last, value);
+    return end == start ? first : end;
+  };
   const char* p = first;
   bool negative = false;
   if (p < last && (*p == '-' || *p == '+')) {
@@ -77,7 +83,7 @@ const char* parse_decimal(const char* first, const char* last, T& value) {
       --exponent;
     }
   }
-  if (digits == 0 || digits > 18) return parse_slow(start, last, value);  // inf, nan, junk, long mantissas
+  if (digits == 0 || digits > 18) return slow();  // inf, nan, junk, long mantissas
   if (p < last && (*p == 'e' || *p == 'E')) {
     const char* q = p + 1;
     bool negative_exponent = false;
@@ -97,7 +103,7 @@ const char* parse_decimal(const char* first, const char* last, T& value) {
   }
   using Exact = ExactDecimals<T>;
   if (mantissa > Exact::kMaxMantissa || exponent < -Exact::kMaxExponent || exponent > Exact::kMaxExponent)
-    return parse_slow(start, last, value);
+    return slow();
   const auto m = static_cast<T>(mantissa);
   const T magnitude = exponent < 0 ? m / Exact::kPowersOfTen[-exponent] : m * Exact::kPowersOfTen[exponent];
   value = negative ? -magnitude : magnitude;

@@ -192,6 +192,16 @@ TEST(FloatParse, AcceptsALeadingPlusButNotTwoSigns) {
   EXPECT_EQ(ours("-+1").length, 0U);
 }
 
+// Regression: after a '+' the slow path started past the sign, and its "no number" answer (its own
+// start) read as a one-character number, so "1,+,3" decoded as 1, 0, 3.
+TEST(FloatParse, ASignAloneIsNotANumber) {
+  for (const std::string text : {"+", "+.", "+e5", "+ 1", "+x", "-", "-.", "-e5"}) {
+    EXPECT_EQ(ours(text).length, 0U) << text;
+    double value = 0;
+    EXPECT_EQ(parse_float(text.data(), text.data() + text.size(), value), text.data()) << text;
+  }
+}
+
 TEST(FloatParse, OutOfRangeRoundsLikeStrtof) {
   EXPECT_EQ(ours("1e39").value, INFINITY);
   EXPECT_EQ(ours("-1e39").value, -INFINITY);

@@ -197,6 +197,68 @@ TEST(CsvDecoder, HeaderEmptyFieldAndDelimiterOptions) {
   EXPECT_THROW((void)decode_csv({"1,,3"}, strict), DataError);
 }
 
+// Regression: spaces and tabs around a number were skipped before the delimiter was looked for, so
+// a tab- or space-delimited row lost its delimiters ("1\t2" read as one field "1<tab>2").
+TEST(CsvDecoder, TabAndSpaceDelimitersSeparateFields) {
+  CsvDecodeOptions tabs;
+  tabs.delimiter = '\t';
+  tabs.label_size = 1;
+  const DecodedRows tabbed = decode_csv({"1\t2\t3", " 4 \t 5\t6 ", "7\t\t9"}, tabs);
+  EXPECT_EQ(tabbed.rows, 3U);
+  EXPECT_THAT(tabbed.labels, ElementsAre(1, 4, 7));
+  ASSERT_EQ(tabbed.features.size(), 6U);
+  EXPECT_EQ(tabbed.features[2], 5);
+  EXPECT_TRUE(std::isnan(tabbed.features[4]));  // two tabs: an empty field between them
+  CsvDecodeOptions spaces;
+  spaces.delimiter = ' ';
+  const DecodedRows spaced = decode_csv({"1 2 3", "\t4\t 5 6"}, spaces);
+  EXPECT_THAT(spaced.features, ElementsAre(1, 2, 3, 4, 5, 6));
+  try {
+    (void)decode_csv({"1 2 3", "1 2"}, spaces);
+    FAIL() << "no error";
+  } catch (const DataError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("a.csv line 2: expected 3 fields, found 2"));
+  }
+}
+
+// Regression: a bare sign decoded as 0 instead of being refused.
+TEST(CsvDecoder, ASignAloneIsNotANumber) {
+  for (const std::string row : {"1,+,3", "1,\"+\",3", "1, + ,3", "1,-,3"}) {
+    try {
+      (void)decode_csv({row});
+      FAIL() << row << ": no error";
+    } catch (const DataError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("a.csv line 1: field 2: ")) << row;
+      EXPECT_THAT(e.what(), HasSubstr("is not a number")) << row;
+    }
+  }
+}
+
+TEST(CsvDecoder, AQuotedEmptyFieldIsAnEmptyField) {
+  const DecodedRows out = decode_csv({"1,\"\",3", "4,\"  \",6"});
+  ASSERT_EQ(out.features.size(), 6U);
+  EXPECT_TRUE(std::isnan(out.features[1]));
+  EXPECT_TRUE(std::isnan(out.features[4]));
+  CsvDecodeOptions strict;
+  strict.empty_is_nan = false;
+  try {
+    (void)decode_csv({"1,\"\",3"}, strict);
+    FAIL() << "no error";
+  } catch (const DataError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("a.csv line 1: field 2 is empty"));
+  }
+}
+
+// Regression: the "found" count of a too-long row counted delimiters inside quoted fields.
+TEST(CsvDecoder, TheFoundCountSkipsDelimitersInsideQuotes) {
+  try {
+    (void)decode_csv({"1,2,3", "1,2,3,\"4,5\""});
+    FAIL() << "no error";
+  } catch (const DataError& e) {
+    EXPECT_STREQ(e.what(), "/opt/ml/input/data/train/a.csv line 2: expected 3 fields, found 4");
+  }
+}
+
 // Regression (found by fuzz_csv_decoder under UBSan): rows made only of labels leave the features
 // empty; no pointer may be formed outside them.
 TEST(CsvDecoder, RowsOfOnlyLabels) {
