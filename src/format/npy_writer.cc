@@ -34,9 +34,10 @@ NpyWriter::~NpyWriter() {
 
 void NpyWriter::append(std::span<const std::byte> elements, std::size_t rows) {
   // Rows of another width or element type would make a file whose header lies about its data.
-  if (columns_ != 0 && elements.size() != rows * columns_ * element_size_) {
+  const std::size_t width = columns_.value_or(1);
+  if (elements.size() != rows * width * element_size_) {
     throw std::logic_error(path_ + ": " + std::to_string(elements.size()) + " bytes for " +
-                           std::to_string(rows) + " rows of " + std::to_string(columns_) + " x " +
+                           std::to_string(rows) + " rows of " + std::to_string(width) + " x " +
                            std::to_string(element_size_) + "-byte values");
   }
   out_.write(reinterpret_cast<const char*>(elements.data()), static_cast<std::streamsize>(elements.size()));
@@ -48,10 +49,10 @@ void NpyWriter::close() {
   closed_ = true;
   std::string header = "{'descr': '";
   header.append(dtype_).append("', 'fortran_order': False, 'shape': (").append(std::to_string(rows_));
-  if (columns_ == 0) {
-    header.append(",), }");
+  if (columns_) {
+    header.append(", ").append(std::to_string(*columns_)).append("), }");
   } else {
-    header.append(", ").append(std::to_string(columns_)).append("), }");
+    header.append(",), }");
   }
   const std::size_t prefix = 10;  // magic (6), version (2), header length (2)
   header.append(kHeaderBytes - prefix - header.size() - 1, ' ');

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <fstream>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -11,7 +12,8 @@ namespace chanload::format {
 
 class NpyWriter {
  public:
-  // dtype: a NumPy type string such as "<f4" or "<i8"; columns: the row width (0: a 1-D array).
+  // dtype: a NumPy type string such as "<f4" or "<i8". The array is 1-D until set_columns() gives a
+  // row width; a width of 0 is a 2-D array of empty rows, shape (rows, 0) (labels when label_size is 0).
   NpyWriter(std::string path, std::string dtype, std::size_t element_size);
   ~NpyWriter();
   NpyWriter(const NpyWriter&) = delete;
@@ -26,7 +28,7 @@ class NpyWriter {
   std::string path_;
   std::string dtype_;
   std::size_t element_size_;
-  std::size_t columns_ = 0;
+  std::optional<std::size_t> columns_;
   std::uint64_t rows_ = 0;
   std::ofstream out_;
   bool closed_ = false;

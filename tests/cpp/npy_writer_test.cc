@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <span>
@@ -48,6 +49,31 @@ TEST(NpyWriter, WritesTheShapeAndTheValuesOfEachDtype) {
   ASSERT_EQ(b.size(), 128 + sizeof doubles);
   EXPECT_NE(b.find("'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }"), std::string::npos);
   EXPECT_EQ(b.substr(128), std::string(reinterpret_cast<const char*>(doubles.data()), sizeof doubles));
+}
+
+// Regression: a width of 0 (labels.npy when label_size is 0) wrote shape (rows,) with no data,
+// which numpy.load refuses; it is (rows, 0). Without a width the array is 1-D (offsets.npy).
+TEST(NpyWriter, ZeroColumnsIsTwoDimensionalAndNoColumnsOneDimensional) {
+  TestTree tree;
+  const std::string empty_rows = (tree.root() / "labels.npy").string();
+  const std::string flat = (tree.root() / "offsets.npy").string();
+  const std::array<std::int64_t, 3> offsets{0, 5, 9};
+  {
+    NpyWriter labels(empty_rows, "<f4", sizeof(float));
+    labels.set_columns(0);
+    labels.append({}, 4);
+    labels.append({}, 3);
+    labels.close();
+    NpyWriter one_d(flat, "<i8", sizeof(std::int64_t));
+    one_d.append(std::as_bytes(std::span(offsets)), offsets.size());
+    one_d.close();
+  }
+  const std::string a = read_file(empty_rows);
+  EXPECT_EQ(a.size(), 128U);
+  EXPECT_NE(a.find("'shape': (7, 0), }"), std::string::npos) << a;
+  const std::string b = read_file(flat);
+  EXPECT_EQ(b.size(), 128 + sizeof offsets);
+  EXPECT_NE(b.find("'shape': (3,), }"), std::string::npos) << b;
 }
 
 TEST(NpyWriter, RowsOfAnotherWidthOrElementSizeAreRefused) {

@@ -48,6 +48,26 @@ def test_csv_matches_numpy(tmp_path, chanload_bin):
     assert ulps(labels, expected[:, :1]).max() <= 1
 
 
+def test_csv_flags_override_the_content_type(tmp_path, chanload_bin):
+    """--format, --delimiter and --label-size, on a tab-separated file the ContentType does not
+    describe; label_size 0 gives a labels.npy of shape (rows, 0) that numpy loads (regression)."""
+    rng = np.random.default_rng(5)
+    data = rng.uniform(-100, 100, size=(300, 6)).astype(np.float32)
+    root = channel_tree(tmp_path, "text/plain")
+    folder = root / "input" / "data" / "train"
+    folder.mkdir(parents=True)
+    np.savetxt(folder / "part-1.tsv", data, delimiter="\t", fmt="%.7g")
+    expected = np.loadtxt(folder / "part-1.tsv", delimiter="\t", dtype=np.float64).astype(np.float32)
+    features, labels, stats = read(chanload_bin, root, "train", "--format", "csv", "--delimiter", "\t")
+    assert stats["format"] == "csv" and stats["rows"] == 300
+    assert features.shape == (300, 6) and labels.shape == (300, 0)
+    assert ulps(features, expected).max() <= 1
+    features, labels, _ = read(chanload_bin, root, "train", "--format", "csv", "--delimiter", "\t",
+                               "--label-size", "2")
+    assert features.shape == (300, 4) and labels.shape == (300, 2)
+    assert ulps(labels, expected[:, :2]).max() <= 1
+
+
 sdk = pytest.importorskip  # resolved inside the tests so the CSV test runs without the SDK
 
 
