@@ -33,11 +33,13 @@ std::optional<DataFormat> parse_data_format(std::string_view name) {
 DataFormat resolve_data_format(const ChannelConfig& channel, std::optional<DataFormat> requested) {
   if (requested) return *requested;
   const std::string type = channel.content_type ? channel.content_type->media_type : std::string();
-  if (type == "text/csv") return DataFormat::kCsv;
   if (type == "application/x-recordio-protobuf") return DataFormat::kRecordIOProtobuf;
+  // RecordWrapperType=RecordIO: the platform wrapped each object (of whatever ContentType, CSV
+  // included) as one RecordIO record, so the bytes on the channel are RecordIO framing.
   if (type == "application/x-recordio" || channel.record_wrapper == RecordWrapper::kRecordIO) {
     return DataFormat::kRecordIO;
   }
+  if (type == "text/csv") return DataFormat::kCsv;
   if (type == "application/x-tfrecord") return DataFormat::kTFRecord;
   if (type == "text/plain" || type == "application/jsonlines" || type == "application/x-jsonlines") {
     return DataFormat::kLines;

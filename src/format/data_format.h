@@ -20,9 +20,10 @@ RecordFormat record_format_of(DataFormat format);
 // "csv", "recordio-protobuf", "recordio", "tfrecord", "lines"; nullopt for anything else.
 std::optional<DataFormat> parse_data_format(std::string_view name);
 
-// requested when given; else from the channel: text/csv -> csv, application/x-recordio-protobuf ->
-// recordio-protobuf, application/x-recordio or RecordWrapperType=RecordIO -> recordio,
-// application/x-tfrecord -> tfrecord, text/plain and application/jsonlines -> lines. Throws
+// requested when given; else from the channel: application/x-recordio-protobuf -> recordio-protobuf,
+// application/x-recordio or RecordWrapperType=RecordIO (any other ContentType, text/csv included:
+// the platform wrapped each object as a record) -> recordio, text/csv -> csv, application/x-tfrecord
+// -> tfrecord, text/plain and application/jsonlines -> lines. Throws
 // ConfigError naming the channel and its ContentType when neither decides.
 DataFormat resolve_data_format(const ChannelConfig& channel, std::optional<DataFormat> requested);
 
