@@ -90,6 +90,7 @@ class RecordIOFramer final : public Framer {
     const std::uint32_t first_flag = load_u32(record.data() + 4) >> 29;
     if (first_flag == 0) return record.subspan(8, part_length(0));
     scratch.clear();
+    scratch.reserve(record.size());  // the parts' payloads (and dmlc's magics) fit in their framing
     std::size_t at = 0;
     bool first = true;
     while (at < record.size()) {

@@ -1,5 +1,7 @@
 #include "format/record_reader.h"
 
+#include <algorithm>
+
 #include <chanload/errors.h>
 
 #include "format/framing_error.h"
@@ -97,6 +99,12 @@ std::optional<Record> RecordReader::next() {
       rethrow_with_place(std::length_error("record longer than max_record_bytes (" +
                                            std::to_string(options_.max_record_bytes) + ")"),
                          carry_.size());
+    }
+    // Grown by doubling, but never past the largest record allowed: a record near max_record_bytes
+    // must not reserve twice that.
+    const std::size_t needed = carry_.size() + scan.take;
+    if (needed > carry_.capacity()) {
+      carry_.reserve(std::min(std::max(needed, 2 * carry_.capacity()), options_.max_record_bytes + 64));
     }
     carry_.insert(carry_.end(), data.begin(), data.begin() + static_cast<std::ptrdiff_t>(scan.take));
     if (scan.complete) {

@@ -10,6 +10,7 @@
 #include "io/channel_source.h"
 #include "io/file_source.h"
 #include "io_test_util.h"
+#include "largest_allocation.h"
 #include "test_tree.h"
 
 namespace chanload::format {
@@ -192,6 +193,28 @@ TEST(RecordIOFramer, BadMagicNamesTheOffset) {
     EXPECT_EQ(e.offset(), 12U);
     EXPECT_THAT(e.what(), HasSubstr("a.rec: record at byte offset 12: bad RecordIO magic 0x4B4E554A"));
   }
+}
+
+// Regression: a record gathered across chunks grew its buffer by doubling, so a record near
+// max_record_bytes could reserve twice that. The buffer now stops at the bound.
+TEST(RecordIOFramer, ARecordAcrossChunksReservesNoMoreThanTheBound) {
+  Channel channel;
+  const std::string big(3 * (1 << 20) + 100, 'x');
+  channel.file("a.rec", recordio_part(0, big));
+  FramerOptions options;
+  options.max_record_bytes = big.size();
+  Framed framed;
+  std::size_t largest = 0;
+  {
+    const chanload::testing::LargestAllocation probe;
+    framed = channel.read(RecordFormat::kRecordIO, 1 << 20, options);
+    largest = probe.bytes();
+  }
+  ASSERT_EQ(framed.payloads.size(), 1U);
+  EXPECT_EQ(framed.payloads[0].size(), big.size());
+  // The framed copy in Framed is the test's own (exactly the payload); the reader's buffer holds
+  // the payload and its 8 header bytes, within max_record_bytes + 64.
+  EXPECT_LE(largest, options.max_record_bytes + 64);
 }
 
 TEST(RecordIOFramer, ACutRecordIsAnErrorNotDropped) {

@@ -1,0 +1,19 @@
+// The largest single operator new request made while a LargestAllocation is alive, to check that
+// what a length field or a long record asks for stays within the bound an option sets.
+#pragma once
+
+#include <cstddef>
+
+namespace chanload::testing {
+
+class LargestAllocation {
+ public:
+  LargestAllocation();
+  ~LargestAllocation();
+  LargestAllocation(const LargestAllocation&) = delete;
+  LargestAllocation& operator=(const LargestAllocation&) = delete;
+
+  [[nodiscard]] std::size_t bytes() const;
+};
+
+}  // namespace chanload::testing
