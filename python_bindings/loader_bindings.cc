@@ -173,6 +173,15 @@ std::unique_ptr<Loader> open_loader(const std::string& channel, const std::optio
   if (delimiter.size() != 1)
     throw ConfigError("loader option delimiter: one character, not \"" + delimiter + "\"");
   options.delimiter = delimiter[0];
+  std::string quote = "\"";
+  take("quote", quote);
+  if (quote.size() != 1) throw ConfigError("loader option quote: one character, not \"" + quote + "\"");
+  options.quote = quote[0];
+  std::string recordio_join = "aws";
+  take("recordio_join", recordio_join);
+  if (recordio_join != "aws" && recordio_join != "dmlc")
+    throw ConfigError("loader option recordio_join: \"" + recordio_join + "\" is not aws or dmlc");
+  options.recordio_dmlc_join = recordio_join == "dmlc";
   bool drop_last = false;
   take("drop_last", drop_last);
   std::string last_batch = drop_last ? "drop" : "keep";
@@ -206,7 +215,7 @@ std::unique_ptr<Loader> open_loader(const std::string& channel, const std::optio
   if (used != kwargs.size()) {
     for (const auto& item : kwargs) {
       const auto name = item.first.cast<std::string>();
-      static const std::array<const char*, 29> known{"shard_by_byte_range",
+      static const std::array<const char*, 31> known{"shard_by_byte_range",
                                                      "dtype",
                                                      "format",
                                                      "label_size",
@@ -226,6 +235,8 @@ std::unique_ptr<Loader> open_loader(const std::string& channel, const std::optio
                                                      "max_record_bytes",
                                                      "device",
                                                      "delimiter",
+                                                     "quote",
+                                                     "recordio_join",
                                                      "drop_last",
                                                      "last_batch",
                                                      "bad_records",

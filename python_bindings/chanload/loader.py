@@ -22,7 +22,9 @@ class Loader:
     variables (`shard_by_byte_range=True`: each shard reads only its share of the bytes of uncompressed
     File-mode CSV or lines, with uneven counts); `threads` to the cores (at most 8). `last_batch` is "keep", "drop" or "pad"
     (`drop_last=True` is "drop"); `bad_records` is "error", "skip" or "warn"; `mode` "File" or "Pipe"
-    overrides TrainingInputMode; `pipe_timeout` is in seconds. `dtype` ("float32" or "float64", or
+    overrides TrainingInputMode; `pipe_timeout` is in seconds. CSV takes `delimiter`, `quote`, `header`
+    and `empty_is_nan`; RecordIO split records are joined by `recordio_join` "aws" (the default, parts
+    concatenated as SageMaker's readers do) or "dmlc" (the magic between parts). `dtype` ("float32" or "float64", or
     numpy.float64 and the like) is the type of CSV and RecordIO-protobuf features, labels and sparse
     values (batch.dtype says which); float64 keeps Float64 tensors and long decimals whole. The wait for a batch releases the GIL
     and a Ctrl-C interrupts it (KeyboardInterrupt), even while a FIFO has no writer yet.
@@ -36,7 +38,7 @@ class Loader:
                  resume: Union[None, dict, str] = None, prefetch_batches: int = 4,
                  memory_budget_bytes: int = 1 << 30, max_record_bytes: int = 64 << 20,
                  bad_records: str = "error", header: bool = False, delimiter: str = ",",
-                 empty_is_nan: bool = True, densify: bool = False, reshuffle_each_epoch: bool = True,
+                 quote: str = '"', recordio_join: str = "aws", empty_is_nan: bool = True, densify: bool = False, reshuffle_each_epoch: bool = True,
                  mode: Optional[str] = None, pipe_timeout: float = 600.0, dtype: Any = "float32") -> None:
         options: dict[str, Any] = dict(
             format=format or "", batch_size=batch_size, label_size=label_size, shuffle_window=shuffle_window,
@@ -44,7 +46,7 @@ class Loader:
             shard_by_byte_range=shard_by_byte_range, threads=threads or 0,
             device=device, drop_last=drop_last, prefetch_batches=prefetch_batches,
             memory_budget_bytes=memory_budget_bytes, max_record_bytes=max_record_bytes, bad_records=bad_records,
-            header=header, delimiter=delimiter, empty_is_nan=empty_is_nan, densify=densify,
+            header=header, delimiter=delimiter, quote=quote, recordio_join=recordio_join, empty_is_nan=empty_is_nan, densify=densify,
             reshuffle_each_epoch=reshuffle_each_epoch, mode=mode, pipe_timeout=pipe_timeout, dtype=dtype)
         if last_batch is not None:
             options["last_batch"] = last_batch

@@ -24,6 +24,8 @@ struct ReadOptions {
   LoaderOptions loader;
   std::string mode;
   std::string delimiter = ",";
+  std::string quote = "\"";
+  std::string recordio_join = "aws";
   std::string last_batch = "keep";
   bool drop_last = false;
   bool empty_is_error = false;
@@ -131,6 +133,9 @@ int run_read(ReadOptions options) {
   LoaderOptions& loader_options = options.loader;
   if (options.delimiter.size() != 1) throw ConfigError("--delimiter takes one character");
   loader_options.delimiter = options.delimiter[0];
+  if (options.quote.size() != 1) throw ConfigError("--quote takes one character");
+  loader_options.quote = options.quote[0];
+  loader_options.recordio_dmlc_join = options.recordio_join == "dmlc";
   if (!options.mode.empty())
     loader_options.mode = options.mode == "pipe" ? InputMode::kPipe : InputMode::kFile;
   loader_options.empty_is_nan = !options.empty_is_error;
@@ -237,6 +242,13 @@ CommandRunner add_read_command(CLI::App& app) {
   command->add_option("--label-size", loader.label_size,
                       "CSV: leading label columns (default: the ContentType's label_size, else 0)");
   command->add_option("--delimiter", options->delimiter, "CSV field delimiter")->capture_default_str();
+  command->add_option("--quote", options->quote, "CSV quote character")->capture_default_str();
+  command
+      ->add_option("--recordio-join", options->recordio_join,
+                   "RecordIO split records: aws (parts concatenated, as SageMaker's readers do) or dmlc "
+                   "(the magic between parts)")
+      ->check(CLI::IsMember({"aws", "dmlc"}))
+      ->capture_default_str();
   command->add_flag("--header", loader.header, "CSV: the first row of each file is a header");
   command->add_flag("--empty-is-error", options->empty_is_error,
                     "CSV: an empty field is a bad record (default: NaN)");

@@ -275,6 +275,55 @@ TEST(CliRead, SavesAStateAndResumesFromIt) {
             tail_bytes(tree.root() / "whole/labels.npy"));
 }
 
+// A CSV channel the platform wraps in RecordIO (RecordWrapperType) is RecordIO on the wire: its
+// records come out raw, split ones joined by --recordio-join.
+TEST(CliRead, AWrappedCsvChannelIsRecordIOJoinedAsAsked) {
+  const auto part = [](std::uint32_t cflag, const std::string& payload) {
+    std::string bytes;
+    const auto put = [&](std::uint32_t word) {
+      for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<char>((word >> (8 * i)) & 0xFFU));
+    };
+    put(0xCED7230AU);
+    put((cflag << 29U) | static_cast<std::uint32_t>(payload.size()));
+    bytes += payload;
+    bytes.append((4 - payload.size() % 4) % 4, '\0');
+    return bytes;
+  };
+  testing::TestTree tree;
+  tree.write_config("inputdataconfig.json",
+                    R"({"train": {"ContentType": "text/csv", "RecordWrapperType": "RecordIO"}})");
+  tree.write("input/data/train/a.rec", part(0, "1,2\n") + part(1, "3,") + part(3, "4\n"));
+  const std::string base =
+      kCli + " read --channel train --stats --root " + tree.root().string() + " --output ";
+  const auto aws = testing::run_command(base + (tree.root() / "aws").string());
+  ASSERT_EQ(aws.status, 0) << aws.output;
+  EXPECT_THAT(aws.output, HasSubstr("\"format\":\"recordio\""));
+  EXPECT_EQ(testing::run_command("cat " + (tree.root() / "aws/payloads.bin").string()).output, "1,2\n3,4\n");
+  const auto dmlc = testing::run_command(base + (tree.root() / "dmlc").string() + " --recordio-join dmlc");
+  ASSERT_EQ(dmlc.status, 0) << dmlc.output;
+  EXPECT_EQ(testing::run_command("cat " + (tree.root() / "dmlc/payloads.bin").string()).output,
+            std::string("1,2\n3,\x0A\x23\xD7\xCE"
+                        "4\n"));
+  const auto refused =
+      testing::run_command(base + (tree.root() / "x").string() + " --recordio-join mxnet 2>&1");
+  EXPECT_NE(refused.status, 0);
+  EXPECT_THAT(refused.output, HasSubstr("--recordio-join"));
+}
+
+TEST(CliRead, TheQuoteCharacterIsAnOption) {
+  testing::TestTree tree;
+  tree.write_config("inputdataconfig.json", R"({"train": {"ContentType": "text/csv;label_size=1"}})");
+  tree.write("input/data/train/a.csv", "'1',' 2.5'\n3,'4'\n");
+  const auto result = testing::run_command(kCli + " read --channel train --stats --quote \"'\" --root " +
+                                           tree.root().string());
+  ASSERT_EQ(result.status, 0) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("\"rows\":2"));
+  const auto wrong =
+      testing::run_command(kCli + " read --channel train --root " + tree.root().string() + " 2>&1");
+  EXPECT_EQ(wrong.status, 1);
+  EXPECT_THAT(wrong.output, HasSubstr("a.csv line 1: field 1: \"'1'\" is not a number"));
+}
+
 TEST(CliRead, AChannelWithoutAContentTypeNeedsAFormat) {
   testing::TestTree tree;
   tree.write_config("inputdataconfig.json", R"({"train": {"TrainingInputMode": "File"}})");

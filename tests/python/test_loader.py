@@ -87,6 +87,34 @@ def test_errors_are_python_exceptions_with_the_message(tmp_path):
     assert sum(b.rows for b in skipped) == 1000 and skipped.stats()["bad_records"] == 1
 
 
+def test_csv_quote_and_recordio_join_options(tmp_path):
+    root = write_tree(tmp_path / "job", {"inputdataconfig.json": {
+        "train": {"ContentType": "text/csv;label_size=1"},
+        "wrapped": {"ContentType": "text/csv", "RecordWrapperType": "RecordIO"}}})
+    (root / "input" / "data" / "train").mkdir(parents=True)
+    (root / "input" / "data" / "train" / "a.csv").write_text("'1',' 2.5'\n3,'4'\n")
+    batch = next(iter(chanload.Loader("train", str(root), quote="'")))
+    np.testing.assert_array_equal(batch.labels[:, 0], [1, 3])
+    np.testing.assert_array_equal(batch.features[:, 0], [2.5, 4])
+    with pytest.raises(chanload.DataError, match=r"a.csv line 1: field 1: \"'1'\" is not a number"):
+        next(iter(chanload.Loader("train", str(root))))
+    magic = (0xCED7230A).to_bytes(4, "little")
+
+    def part(cflag, payload):
+        return magic + ((cflag << 29) | len(payload)).to_bytes(4, "little") + payload + b"\0" * (-len(payload) % 4)
+    (root / "input" / "data" / "wrapped").mkdir(parents=True)
+    (root / "input" / "data" / "wrapped" / "a.rec").write_bytes(part(1, b"1,") + part(3, b"2\n"))
+    aws = chanload.Loader("wrapped", str(root))
+    assert aws.format == "recordio"
+    assert bytes(next(iter(aws)).payloads) == b"1,2\n"
+    dmlc = next(iter(chanload.Loader("wrapped", str(root), recordio_join="dmlc")))
+    assert bytes(dmlc.payloads) == b"1," + magic + b"2\n"
+    with pytest.raises(chanload.ConfigError, match="recordio_join"):
+        chanload.Loader("wrapped", str(root), recordio_join="mxnet")
+    with pytest.raises(chanload.ConfigError, match="quote"):
+        chanload.Loader("train", str(root), quote="''")
+
+
 def test_pipe_timeout_is_a_timeout_error(tmp_path):
     root, _ = csv_job(tmp_path, mode="Pipe")
     (root / "input" / "data").mkdir(parents=True, exist_ok=True)
@@ -149,6 +177,15 @@ def test_type_stubs_cover_the_module():
     assert public - declared == set()
     for name in ("features", "labels", "indptr", "payloads", "device_features"):
         assert f"    {name}:" in stubs
+
+
+def test_the_package_version_is_the_librarys(chanload_bin):
+    """pyproject.toml and CMakeLists.txt each state the version: the installed distribution, the
+    module and the chanload command must agree."""
+    import importlib.metadata
+    assert importlib.metadata.version("chanload") == chanload.__version__
+    printed = subprocess.run([chanload_bin, "--version"], capture_output=True, text=True, timeout=60).stdout
+    assert printed.startswith(f"chanload {chanload.__version__} ")
 
 
 def test_device_batches_through_dlpack_or_a_clear_refusal(tmp_path):
