@@ -18,7 +18,8 @@ template <typename T>
 void decode_all(const std::uint8_t* data, std::size_t size) {
   CsvDecodeOptions options;
   options.label_size = data[0] % 4;
-  options.delimiter = (data[0] & 4) != 0 ? ';' : ',';
+  constexpr char kDelimiters[] = {',', ';', '\t', ' '};  // bits 2 and 6; tab and space are also padding
+  options.delimiter = kDelimiters[((data[0] >> 2) & 1) | ((data[0] >> 5) & 2)];
   options.header = (data[0] & 8) != 0;
   options.empty_is_nan = (data[0] & 16) == 0;
   options.bad_records = (data[0] & 32) != 0 ? BadRecordPolicy::kSkip : BadRecordPolicy::kError;
