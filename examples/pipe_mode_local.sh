@@ -10,16 +10,27 @@
 #      variables set, no arguments, reading the FIFOs through chanload's loader.
 #
 #   examples/pipe_mode_local.sh [WORK_DIR] [-- TRAINING COMMAND...]
-# Default WORK_DIR: a new temporary folder. Default command: python3 examples/python/train_linear.py.
+# Default WORK_DIR: a new temporary folder, removed at the end. Default command: python3 examples/python/train_linear.py.
 # Needs `chanload` on PATH (pip install chanload) or CHANLOAD=/path/to/chanload.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-work="$(mktemp -d)"
+work=""
 if [[ $# -gt 0 && "$1" != "--" ]]; then
-  rm -rf "$work"
   work="$1"
   shift
 fi
+made_work=false
+if [[ -z "$work" ]]; then
+  work="$(mktemp -d)"
+  made_work=true
+fi
+feeder=""
+# At exit: the feeder goes with the script, and a temporary WORK_DIR with it (a named one stays).
+cleanup() {
+  if [[ -n "$feeder" ]]; then { kill "$feeder" && wait "$feeder"; } 2>/dev/null || true; fi
+  if $made_work; then rm -rf "$work"; fi
+}
+trap cleanup EXIT
 [[ "${1:-}" == "--" ]] && shift
 if [[ $# -eq 0 ]]; then
   set -- "${PYTHON:-python3}" "$here/python/train_linear.py"
@@ -49,7 +60,6 @@ done
 # 3. The platform's part: one FIFO per epoch, the objects written into each in order.
 "$chanload" pipe-feed --root "$job" --channel train --epochs "$epochs" --timeout 60 "$objects"/part-*.csv.gz &
 feeder=$!
-trap '{ kill "$feeder" && wait "$feeder"; } 2>/dev/null || true' EXIT  # the feeder goes with the script
 
 # 4. The training program, as the toolkit starts it.
 export SAGEMAKER_BASE_DIR="$job"
@@ -60,5 +70,5 @@ set +a
 echo "pipe_mode_local: running '$*' on $job (train: Pipe mode, $epochs epochs)"
 "$@"
 wait "$feeder"
-trap - EXIT
+feeder=""
 echo "pipe_mode_local: the job read every epoch's FIFO; the feeder finished cleanly"

@@ -82,6 +82,18 @@ def test_pipe_mode_example_fails_when_the_training_program_fails(tmp_path, chanl
     assert "feeder finished cleanly" not in out.stdout
 
 
+def test_pipe_mode_example_removes_the_temporary_folder_it_made(tmp_path, chanload_bin):
+    """Regression: without a WORK_DIR the script left its mktemp folder behind, failing or not."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = dict(os.environ, CHANLOAD=chanload_bin, TMPDIR=str(scratch), PYTHON=sys.executable)
+    script = str(REPO / "examples" / "pipe_mode_local.sh")
+    for command, code in (([script], 0), ([script, "--", sys.executable, "-c", "raise SystemExit(4)"], 4)):
+        out = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+        assert out.returncode == code, out.stdout + out.stderr
+        assert list(scratch.iterdir()) == []
+
+
 def test_the_training_toolkit_runs_the_image_entry_point(tmp_path):
     """What docker/Dockerfile's image does when SageMaker starts it with `train`: the training toolkit
     runs SAGEMAKER_PROGRAM (examples/python/train_linear.py, baked in at <base>/code) with the
