@@ -158,11 +158,13 @@ int run_read(ReadOptions options) {
   std::unique_ptr<RawOutput> raw_output;
   std::uint64_t batches = 0;
   std::uint64_t rows = 0;
+  std::uint64_t padding_rows = 0;  // --last-batch pad's zero rows: in the .npy files, not in rows
   while (!options.max_batches || batches < *options.max_batches) {
     const std::optional<Batch> batch = loader.next();
     if (!batch) break;
     ++batches;
     rows += batch->rows() - batch->padding_rows();
+    padding_rows += batch->padding_rows();
     if (options.output.empty()) continue;
     if (!numeric_output && !raw_output) {
       std::filesystem::create_directories(options.output);
@@ -203,6 +205,7 @@ int run_read(ReadOptions options) {
         {"records", stats.read.records},
         {"records_seen", stats.records_seen},
         {"rows", rows},
+        {"padding_rows", padding_rows},
         {"batches", batches},
         {"skipped_blank_or_header", stats.skipped_rows},
         {"bad_records", stats.bad_records},

@@ -310,6 +310,21 @@ TEST(CliRead, AWrappedCsvChannelIsRecordIOJoinedAsAsked) {
   EXPECT_THAT(refused.output, HasSubstr("--recordio-join"));
 }
 
+// The .npy files hold the batches as delivered, padding included; the stats tell rows from padding.
+TEST(CliRead, PaddedLastBatchIsWrittenAndCountedApart) {
+  testing::TestTree tree;
+  tree.write_config("inputdataconfig.json", R"({"train": {"ContentType": "text/csv;label_size=1"}})");
+  tree.write("input/data/train/a.csv", "1,2\n3,4\n5,6\n");
+  const std::string out = (tree.root() / "out").string();
+  const auto result =
+      testing::run_command(kCli + " read --channel train --stats --batch-size 2 --last-batch pad" +
+                           " --output " + out + " --root " + tree.root().string());
+  ASSERT_EQ(result.status, 0) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("\"padding_rows\":1,"));
+  EXPECT_THAT(result.output, HasSubstr("\"rows\":3,"));
+  EXPECT_EQ(std::filesystem::file_size(out + "/features.npy"), 128U + 4 * 4);
+}
+
 TEST(CliRead, TheQuoteCharacterIsAnOption) {
   testing::TestTree tree;
   tree.write_config("inputdataconfig.json", R"({"train": {"ContentType": "text/csv;label_size=1"}})");
