@@ -34,26 +34,22 @@ bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
 float strto(const char* text, float) { return std::strtof(text, nullptr); }
 double strto(const char* text, double) { return std::strtod(text, nullptr); }
 
+// from_chars from first; no_number is what to return where there is none (the text's true start,
+// before any '+' that first is past: a bare "+" is not a one-character number).
 template <typename T>
-const char* parse_slow(const char* first, const char* last, T& value) {
+const char* parse_slow(const char* first, const char* last, T& value, const char* no_number) {
   auto [ptr, ec] = std::from_chars(first, last, value);
   if (ec == std::errc::result_out_of_range) {
     const std::string copy(first, ptr);
     value = strto(copy.c_str(), T{});
     return ptr;
   }
-  return ec == std::errc() ? ptr : first;
+  return ec == std::errc() ? ptr : no_number;
 }
 
 template <typename T>
 const char* parse_decimal(const char* first, const char* last, T& value) {
   const char* start = first;
-  // The slow path starts after a '+'; when it finds no number there, neither is there one at first
-  // (a bare "+" is not a number, and must not read as a zero-length success past the sign).
-  const auto slow = [&] {
-    const char* end = parse_slow(start, last, value);
-    return end == start ? first : end;
-  };
   const char* p = first;
   bool negative = false;
   if (p < last && (*p == '-' || *p == '+')) {
@@ -83,7 +79,8 @@ const char* parse_decimal(const char* first, const char* last, T& value) {
       --exponent;
     }
   }
-  if (digits == 0 || digits > 18) return slow();  // inf, nan, junk, long mantissas
+  if (digits == 0 || digits > 18)
+    return parse_slow(start, last, value, first);  // inf, nan, junk, long mantissas
   if (p < last && (*p == 'e' || *p == 'E')) {
     const char* q = p + 1;
     bool negative_exponent = false;
@@ -103,7 +100,7 @@ const char* parse_decimal(const char* first, const char* last, T& value) {
   }
   using Exact = ExactDecimals<T>;
   if (mantissa > Exact::kMaxMantissa || exponent < -Exact::kMaxExponent || exponent > Exact::kMaxExponent)
-    return slow();
+    return parse_slow(start, last, value, first);
   const auto m = static_cast<T>(mantissa);
   const T magnitude = exponent < 0 ? m / Exact::kPowersOfTen[-exponent] : m * Exact::kPowersOfTen[exponent];
   value = negative ? -magnitude : magnitude;
