@@ -250,8 +250,10 @@ void RecordIOProtobufDecoder::adopt_layout(bool sparse, std::size_t columns, std
 template <typename T>
 void RecordIOProtobufDecoder::decode(std::span<const std::byte> payload, const RecordPlace& place,
                                      BasicDecodedRows<T>& out) {
-  const std::string origin = place.origin != nullptr ? *place.origin : std::string("?");
+  // The origin is copied only for an error: a channel's paths are longer than a short string's
+  // buffer, and a copy per record was a heap allocation per record.
   const auto fail = [&](const std::string& why, std::size_t at) {
+    const std::string origin = place.origin != nullptr ? *place.origin : std::string("?");
     throw DataError(origin + ": RecordIO-protobuf record at byte offset " + std::to_string(place.offset) +
                         ", protobuf byte " + std::to_string(at) + ": " + why,
                     origin, place.offset);
