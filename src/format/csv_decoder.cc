@@ -15,18 +15,20 @@ namespace {
 
 constexpr std::uint64_t kMaxWarnings = 20;
 
-// Spaces and tabs around a number are padding, unless the delimiter is one of them: then it
-// separates fields (tab- or space-separated files) and only the other is padding.
-bool is_padding(char c, char delimiter) { return (c == ' ' || c == '\t') && c != delimiter; }
+bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
-// Fields in [p, end) after the current one, for the "found N" of a message: delimiters inside
-// quotes are data.
-std::size_t count_more_fields(const char* p, const char* end, char delimiter, char quote) {
+// Fields in [p, end) after the one starting at p, for the "found N" of a message: delimiters inside
+// quotes are data. whitespace_runs: fields are separated by runs of spaces and tabs instead.
+std::size_t count_more_fields(const char* p, const char* end, char delimiter, char quote,
+                              bool whitespace_runs) {
   std::size_t fields = 0;
   bool in_quotes = false;
+  bool after_gap = false;
   for (; p < end; ++p) {
+    const bool gap = !in_quotes && (*p == ' ' || *p == '\t');
+    if (whitespace_runs ? (after_gap && !gap) : (*p == delimiter && !in_quotes)) ++fields;
     if (*p == quote) in_quotes = !in_quotes;
-    if (*p == delimiter && !in_quotes) ++fields;
+    after_gap = gap;
   }
   return fields;
 }
@@ -45,17 +47,20 @@ template <typename T, typename Store>
 std::string CsvDecoder::parse(std::span<const std::byte> row, std::size_t expected, Store&& store) {
   // The padding characters are constants of the loop (a delimiter that is one of them is not
   // padding), so the common case compiles as it did before tab and space delimiters worked.
+  // A space delimiter means whitespace-separated values, as numpy.loadtxt reads them by default:
+  // runs of spaces and tabs separate fields and the row's leading and trailing ones are ignored
+  // (aligned columns, "%10.5f"). A tab delimiter separates exactly (two tabs: an empty field).
   switch (options_.delimiter) {
     case ' ':
-      return parse_fields<'\t', '\t', T>(row, expected, store);
+      return parse_fields<' ', '\t', true, T>(row, expected, store);
     case '\t':
-      return parse_fields<' ', ' ', T>(row, expected, store);
+      return parse_fields<' ', ' ', false, T>(row, expected, store);
     default:
-      return parse_fields<' ', '\t', T>(row, expected, store);
+      return parse_fields<' ', '\t', false, T>(row, expected, store);
   }
 }
 
-template <char kPadA, char kPadB, typename T, typename Store>
+template <char kPadA, char kPadB, bool kWhitespaceRuns, typename T, typename Store>
 std::string CsvDecoder::parse_fields(std::span<const std::byte> row, std::size_t expected, Store& store) {
   const char* p = reinterpret_cast<const char*>(row.data());
   const char* end = p + row.size();
@@ -65,7 +70,8 @@ std::string CsvDecoder::parse_fields(std::span<const std::byte> row, std::size_t
   while (true) {
     // A field past the expected count: the row's width is what is wrong, whatever the field holds.
     if (expected != 0 && field >= expected) {
-      const std::size_t found = field + 1 + count_more_fields(p, end, delimiter, options_.quote);
+      const std::size_t found =
+          field + 1 + count_more_fields(p, end, delimiter, options_.quote, kWhitespaceRuns);
       return "expected " + std::to_string(expected) + " fields, found " + std::to_string(found);
     }
     // One field: [spaces] (number | "quoted number" | nothing) [spaces], then a delimiter or the end.
@@ -101,6 +107,20 @@ std::string CsvDecoder::parse_fields(std::span<const std::byte> row, std::size_t
                " is not a number";
       }
       p = number_end;
+    }
+    if constexpr (kWhitespaceRuns) {
+      const char* field_end = p;
+      while (p < end && is_space(*p)) ++p;
+      if (p < end && p == field_end) {  // no gap after the number: "1.5x"
+        const char* stop =
+            static_cast<const char*>(std::memchr(p, delimiter, static_cast<std::size_t>(end - p)));
+        return "field " + std::to_string(field + 1) + ": " +
+               printable(field_start, stop == nullptr ? end : stop) + " is not a number";
+      }
+      store(field, value);
+      ++field;
+      if (p == end) break;
+      continue;  // the gap was the separator
     }
     while (p < end && is_space(*p)) ++p;
     if (p < end && *p != delimiter) {
@@ -149,7 +169,7 @@ std::span<const std::byte> without_bom(std::span<const std::byte> row, const Rec
 bool CsvDecoder::is_data_row(std::span<const std::byte> row, const RecordPlace& place) const {
   if (place.offset == 0 && options_.header) return false;
   for (std::byte b : without_bom(row, place)) {
-    if (!is_padding(static_cast<char>(b), options_.delimiter) && b != std::byte{'\r'}) return true;
+    if (!is_blank(static_cast<char>(b))) return true;  // whatever the delimiter: spaces alone are blank
   }
   return false;
 }

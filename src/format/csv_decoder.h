@@ -63,8 +63,9 @@ class CsvDecoder {
   // (0: any, for the first row). Returns an empty string, or what is wrong.
   template <typename T, typename Store>
   std::string parse(std::span<const std::byte> row, std::size_t expected, Store&& store);
-  // parse() for one pair of padding characters (spaces and tabs, less the delimiter).
-  template <char kPadA, char kPadB, typename T, typename Store>
+  // parse() for one pair of padding characters (spaces and tabs, less a tab delimiter), and with
+  // fields separated by the delimiter or (a space delimiter) by runs of whitespace.
+  template <char kPadA, char kPadB, bool kWhitespaceRuns, typename T, typename Store>
   std::string parse_fields(std::span<const std::byte> row, std::size_t expected, Store& store);
   Outcome reject(const RecordPlace& place, const std::string& why);
 

@@ -209,15 +209,36 @@ TEST(CsvDecoder, TabAndSpaceDelimitersSeparateFields) {
   ASSERT_EQ(tabbed.features.size(), 6U);
   EXPECT_EQ(tabbed.features[2], 5);
   EXPECT_TRUE(std::isnan(tabbed.features[4]));  // two tabs: an empty field between them
+  // A row of tabs alone is blank (skipped), as it is with any delimiter.
+  EXPECT_EQ(decode_csv({"1\t2\t3", "\t\t", "4\t5\t6"}, tabs).rows, 2U);
+}
+
+// A space delimiter is whitespace-separated values (numpy.loadtxt's default): runs of spaces and
+// tabs separate, the row's leading and trailing ones are ignored, so aligned columns read right.
+TEST(CsvDecoder, ASpaceDelimiterSeparatesByRunsOfWhitespace) {
   CsvDecodeOptions spaces;
   spaces.delimiter = ' ';
-  const DecodedRows spaced = decode_csv({"1 2 3", "\t4\t 5 6"}, spaces);
-  EXPECT_THAT(spaced.features, ElementsAre(1, 2, 3, 4, 5, 6));
+  const DecodedRows spaced =
+      decode_csv({"1 2 3", "\t4\t 5 6", "   7.5   -8.25    9 ", "   ", "\"10\" 11  \"12\""}, spaces);
+  EXPECT_EQ(spaced.rows, 4U);
+  EXPECT_THAT(spaced.features, ElementsAre(1, 2, 3, 4, 5, 6, 7.5, -8.25, 9, 10, 11, 12));
   try {
-    (void)decode_csv({"1 2 3", "1 2"}, spaces);
+    (void)decode_csv({"1 2 3", "  1   2  "}, spaces);
     FAIL() << "no error";
   } catch (const DataError& e) {
     EXPECT_THAT(e.what(), HasSubstr("a.csv line 2: expected 3 fields, found 2"));
+  }
+  try {
+    (void)decode_csv({"1 2 3", " 1  2 3   4 "}, spaces);
+    FAIL() << "no error";
+  } catch (const DataError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("a.csv line 2: expected 3 fields, found 4"));
+  }
+  try {
+    (void)decode_csv({"1 2.5x 3"}, spaces);
+    FAIL() << "no error";
+  } catch (const DataError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("a.csv line 1: field 2: \"2.5x\" is not a number"));
   }
 }
 
