@@ -30,15 +30,17 @@ std::optional<DataFormat> parse_data_format(std::string_view name) {
   return std::nullopt;
 }
 
-DataFormat resolve_data_format(const ChannelConfig& channel, std::optional<DataFormat> requested) {
+DataFormat resolve_data_format(const ChannelConfig& channel, std::optional<DataFormat> requested,
+                               std::optional<InputMode> mode) {
   if (requested) return *requested;
   const std::string type = channel.content_type ? channel.content_type->media_type : std::string();
   if (type == "application/x-recordio-protobuf") return DataFormat::kRecordIOProtobuf;
-  // RecordWrapperType=RecordIO: the platform wrapped each object (of whatever ContentType, CSV
-  // included) as one RecordIO record, so the bytes on the channel are RecordIO framing.
-  if (type == "application/x-recordio" || channel.record_wrapper == RecordWrapper::kRecordIO) {
-    return DataFormat::kRecordIO;
-  }
+  // RecordWrapperType=RecordIO: in Pipe mode the platform wraps each object (of whatever
+  // ContentType, CSV included) as one RecordIO record, so the FIFO carries RecordIO framing. File
+  // mode does no wrapping (the API says to leave the field None there): the files are the objects.
+  const bool wrapped =
+      channel.record_wrapper == RecordWrapper::kRecordIO && mode.value_or(channel.mode) == InputMode::kPipe;
+  if (type == "application/x-recordio" || wrapped) return DataFormat::kRecordIO;
   if (type == "text/csv") return DataFormat::kCsv;
   if (type == "application/x-tfrecord") return DataFormat::kTFRecord;
   if (type == "text/plain" || type == "application/jsonlines" || type == "application/x-jsonlines") {

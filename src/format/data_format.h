@@ -21,11 +21,13 @@ RecordFormat record_format_of(DataFormat format);
 std::optional<DataFormat> parse_data_format(std::string_view name);
 
 // requested when given; else from the channel: application/x-recordio-protobuf -> recordio-protobuf,
-// application/x-recordio or RecordWrapperType=RecordIO (any other ContentType, text/csv included:
-// the platform wrapped each object as a record) -> recordio, text/csv -> csv, application/x-tfrecord
-// -> tfrecord, text/plain and application/jsonlines -> lines. Throws
-// ConfigError naming the channel and its ContentType when neither decides.
-DataFormat resolve_data_format(const ChannelConfig& channel, std::optional<DataFormat> requested);
+// application/x-recordio, or RecordWrapperType=RecordIO in Pipe mode (any other ContentType, text/csv
+// included: the platform wrapped each object as a record) -> recordio, text/csv -> csv,
+// application/x-tfrecord -> tfrecord, text/plain and application/jsonlines -> lines. mode: the mode
+// the channel is read in (default: its TrainingInputMode). Throws ConfigError naming the channel and
+// its ContentType when neither decides.
+DataFormat resolve_data_format(const ChannelConfig& channel, std::optional<DataFormat> requested,
+                               std::optional<InputMode> mode = std::nullopt);
 
 // label_size from the content type's parameter (text/csv;label_size=1), else nullopt.
 std::optional<std::size_t> label_size_from(const ChannelConfig& channel);

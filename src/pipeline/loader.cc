@@ -274,7 +274,7 @@ Loader::Impl::Impl(const Environment& environment, std::string_view channel, Loa
   const ChannelConfig& config = environment_.channel(channel_);
   std::optional<format::DataFormat> requested;
   if (!options_.format.empty()) requested = format::parse_data_format(options_.format);
-  data_format_ = format::resolve_data_format(config, requested);
+  data_format_ = format::resolve_data_format(config, requested, options_.mode);
   format_name = std::string(format::to_string(data_format_));
   record_format_ = format::record_format_of(data_format_);
   framer_options_.max_record_bytes = options_.max_record_bytes;

@@ -275,8 +275,8 @@ TEST(CliRead, SavesAStateAndResumesFromIt) {
             tail_bytes(tree.root() / "whole/labels.npy"));
 }
 
-// A CSV channel the platform wraps in RecordIO (RecordWrapperType) is RecordIO on the wire: its
-// records come out raw, split ones joined by --recordio-join.
+// A CSV channel the platform wraps in RecordIO (RecordWrapperType, Pipe mode) is RecordIO on the
+// wire: its records come out raw, split ones joined by --recordio-join. pipe-feed plays the platform.
 TEST(CliRead, AWrappedCsvChannelIsRecordIOJoinedAsAsked) {
   const auto part = [](std::uint32_t cflag, const std::string& payload) {
     std::string bytes;
@@ -291,21 +291,26 @@ TEST(CliRead, AWrappedCsvChannelIsRecordIOJoinedAsAsked) {
   };
   testing::TestTree tree;
   tree.write_config("inputdataconfig.json",
-                    R"({"train": {"ContentType": "text/csv", "RecordWrapperType": "RecordIO"}})");
-  tree.write("input/data/train/a.rec", part(0, "1,2\n") + part(1, "3,") + part(3, "4\n"));
-  const std::string base =
-      kCli + " read --channel train --stats --root " + tree.root().string() + " --output ";
-  const auto aws = testing::run_command(base + (tree.root() / "aws").string());
+                    R"({"train": {"ContentType": "text/csv", "TrainingInputMode": "Pipe",
+                                   "RecordWrapperType": "RecordIO"}})");
+  tree.write("objects/a.rec", part(0, "1,2\n") + part(1, "3,") + part(3, "4\n"));
+  const std::string root = tree.root().string();
+  const std::string base = kCli + " pipe-feed --root " + root + " --channel train --timeout 60 " + root +
+                           "/objects/a.rec & " + kCli +
+                           " read --channel train --pipe-timeout 60 --stats --root " + root + " --output ";
+  const auto aws =
+      testing::run_command(base + (tree.root() / "aws").string() + "; status=$?; wait; exit $status");
   ASSERT_EQ(aws.status, 0) << aws.output;
   EXPECT_THAT(aws.output, HasSubstr("\"format\":\"recordio\""));
   EXPECT_EQ(testing::run_command("cat " + (tree.root() / "aws/payloads.bin").string()).output, "1,2\n3,4\n");
-  const auto dmlc = testing::run_command(base + (tree.root() / "dmlc").string() + " --recordio-join dmlc");
+  const auto dmlc = testing::run_command(base + (tree.root() / "dmlc").string() +
+                                         " --recordio-join dmlc; status=$?; wait; exit $status");
   ASSERT_EQ(dmlc.status, 0) << dmlc.output;
   EXPECT_EQ(testing::run_command("cat " + (tree.root() / "dmlc/payloads.bin").string()).output,
             std::string("1,2\n3,\x0A\x23\xD7\xCE"
                         "4\n"));
   const auto refused =
-      testing::run_command(base + (tree.root() / "x").string() + " --recordio-join mxnet 2>&1");
+      testing::run_command(kCli + " read --channel train --root " + root + " --recordio-join mxnet 2>&1");
   EXPECT_NE(refused.status, 0);
   EXPECT_THAT(refused.output, HasSubstr("--recordio-join"));
 }

@@ -7,11 +7,13 @@
 namespace chanload::format {
 namespace {
 
-ChannelConfig channel(const std::string& content_type, RecordWrapper wrapper = RecordWrapper::kNone) {
+ChannelConfig channel(const std::string& content_type, RecordWrapper wrapper = RecordWrapper::kNone,
+                      InputMode mode = InputMode::kFile) {
   ChannelConfig config;
   config.name = "train";
   if (!content_type.empty()) config.content_type = ContentType::parse(content_type);
   config.record_wrapper = wrapper;
+  config.mode = mode;
   return config;
 }
 
@@ -27,14 +29,22 @@ TEST(DataFormat, TheContentTypeSelectsTheFormat) {
 }
 
 // Regression: text/csv was checked before the wrapper, so a CSV channel that the platform wraps in
-// RecordIO (each object one record) was parsed as CSV and failed on the RecordIO magic.
-TEST(DataFormat, ARecordIOWrapperMeansRecordIOFramingWhateverTheContentType) {
-  EXPECT_EQ(resolve_data_format(channel("text/csv", RecordWrapper::kRecordIO), {}), DataFormat::kRecordIO);
-  EXPECT_EQ(resolve_data_format(channel("image/jpeg", RecordWrapper::kRecordIO), {}), DataFormat::kRecordIO);
-  EXPECT_EQ(resolve_data_format(channel("", RecordWrapper::kRecordIO), {}), DataFormat::kRecordIO);
+// RecordIO (Pipe mode: each object one record) was parsed as CSV and failed on the RecordIO magic.
+TEST(DataFormat, ARecordIOWrapperMeansRecordIOFramingInPipeMode) {
+  const RecordWrapper wrap = RecordWrapper::kRecordIO;
+  const InputMode pipe = InputMode::kPipe;
+  EXPECT_EQ(resolve_data_format(channel("text/csv", wrap, pipe), {}), DataFormat::kRecordIO);
+  EXPECT_EQ(resolve_data_format(channel("image/jpeg", wrap, pipe), {}), DataFormat::kRecordIO);
+  EXPECT_EQ(resolve_data_format(channel("", wrap, pipe), {}), DataFormat::kRecordIO);
   // RecordIO-protobuf is RecordIO framing already: it stays decoded as protobuf.
-  EXPECT_EQ(resolve_data_format(channel("application/x-recordio-protobuf", RecordWrapper::kRecordIO), {}),
+  EXPECT_EQ(resolve_data_format(channel("application/x-recordio-protobuf", wrap, pipe), {}),
             DataFormat::kRecordIOProtobuf);
+  // File mode wraps nothing (the files are the objects): the ContentType decides, unless the
+  // loader reads the channel as Pipe.
+  EXPECT_EQ(resolve_data_format(channel("text/csv", wrap), {}), DataFormat::kCsv);
+  EXPECT_EQ(resolve_data_format(channel("text/csv", wrap), {}, pipe), DataFormat::kRecordIO);
+  EXPECT_EQ(resolve_data_format(channel("text/csv", wrap, pipe), {}, InputMode::kFile), DataFormat::kCsv);
+  EXPECT_THROW((void)resolve_data_format(channel("image/jpeg", wrap), {}), ConfigError);
 }
 
 TEST(DataFormat, AnUnknownContentTypeNeedsANamedFormat) {

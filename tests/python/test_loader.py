@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import numpy as np
@@ -90,7 +91,7 @@ def test_errors_are_python_exceptions_with_the_message(tmp_path):
 def test_csv_quote_and_recordio_join_options(tmp_path):
     root = write_tree(tmp_path / "job", {"inputdataconfig.json": {
         "train": {"ContentType": "text/csv;label_size=1"},
-        "wrapped": {"ContentType": "text/csv", "RecordWrapperType": "RecordIO"}}})
+        "wrapped": {"ContentType": "text/csv", "TrainingInputMode": "Pipe", "RecordWrapperType": "RecordIO"}}})
     (root / "input" / "data" / "train").mkdir(parents=True)
     (root / "input" / "data" / "train" / "a.csv").write_text("'1',' 2.5'\n3,'4'\n")
     batch = next(iter(chanload.Loader("train", str(root), quote="'")))
@@ -102,13 +103,24 @@ def test_csv_quote_and_recordio_join_options(tmp_path):
 
     def part(cflag, payload):
         return magic + ((cflag << 29) | len(payload)).to_bytes(4, "little") + payload + b"\0" * (-len(payload) % 4)
-    (root / "input" / "data" / "wrapped").mkdir(parents=True)
-    (root / "input" / "data" / "wrapped" / "a.rec").write_bytes(part(1, b"1,") + part(3, b"2\n"))
-    aws = chanload.Loader("wrapped", str(root))
-    assert aws.format == "recordio"
-    assert bytes(next(iter(aws)).payloads) == b"1,2\n"
-    dmlc = next(iter(chanload.Loader("wrapped", str(root), recordio_join="dmlc")))
-    assert bytes(dmlc.payloads) == b"1," + magic + b"2\n"
+    def first_batch(**options):
+        """Epoch 0's FIFO fed as the platform feeds a wrapped channel in Pipe mode."""
+        fifo = root / "input" / "data" / "wrapped_0"
+        os.mkfifo(fifo)
+
+        def feed():
+            with open(fifo, "wb") as out:
+                out.write(part(1, b"1,") + part(3, b"2\n"))
+        feeder = threading.Thread(target=feed, daemon=True)  # a loader that never opens must not hang pytest
+        feeder.start()
+        try:
+            loader = chanload.Loader("wrapped", str(root), pipe_timeout=30, **options)
+            return loader.format, bytes(next(iter(loader)).payloads)
+        finally:
+            feeder.join(timeout=30)
+            fifo.unlink()
+    assert first_batch() == ("recordio", b"1,2\n")
+    assert first_batch(recordio_join="dmlc") == ("recordio", b"1," + magic + b"2\n")
     with pytest.raises(chanload.ConfigError, match="recordio_join"):
         chanload.Loader("wrapped", str(root), recordio_join="mxnet")
     with pytest.raises(chanload.ConfigError, match="quote"):
