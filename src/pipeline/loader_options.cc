@@ -32,6 +32,12 @@ void LoaderOptions::validate() const {
   if (batch_size == 0) refuse("batch_size", "must be at least 1");
   if (batch_size > (std::size_t{1} << 24)) refuse("batch_size", "above 16777216 records");
   if (delimiter == quote) refuse("delimiter", "the same character as the quote");
+  // A character that can be part of a number, or padding, cannot quote or delimit: the framer and
+  // the decoder would split or join fields where the number is.
+  const auto in_numbers = [](char c) { return (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'; };
+  if (in_numbers(delimiter)) refuse("delimiter", std::string("'") + delimiter + "' can be part of a number");
+  if (in_numbers(quote) || quote == ' ' || quote == '\t')
+    refuse("quote", std::string("'") + quote + "' can be part of a number or the padding around one");
   if (delimiter == '\n' || delimiter == '\r' || quote == '\n' || quote == '\r')
     refuse("delimiter", "a line break cannot delimit fields or quote them");
   if (num_shards.has_value() != shard_index.has_value())

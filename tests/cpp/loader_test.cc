@@ -629,6 +629,17 @@ TEST(Loader, ValidateRefusesWhatItCannotDo) {
   EXPECT_THAT(refused([](LoaderOptions& o) { o.device = "gpu"; }), HasSubstr("cuda:N"));
   EXPECT_THAT(refused([](LoaderOptions& o) { o.delimiter = '"'; }), HasSubstr("quote"));
   EXPECT_THAT(refused([](LoaderOptions& o) { o.memory_budget_bytes = 1000; }), HasSubstr("1 MiB"));
+  // A quote or delimiter the numbers themselves contain would cut fields inside them (review).
+  for (const char c : {' ', '\t', '5', '+', '-', '.'}) {
+    EXPECT_THAT(refused([c](LoaderOptions& o) { o.quote = c; }), HasSubstr("loader option quote")) << c;
+  }
+  for (const char c : {'5', '+', '-', '.'}) {
+    EXPECT_THAT(refused([c](LoaderOptions& o) { o.delimiter = c; }), HasSubstr("loader option delimiter"))
+        << c;
+  }
+  EXPECT_EQ(refused([](LoaderOptions& o) { o.delimiter = '\t'; }), "accepted");
+  EXPECT_EQ(refused([](LoaderOptions& o) { o.delimiter = ' '; }), "accepted");
+  EXPECT_EQ(refused([](LoaderOptions& o) { o.quote = '\''; }), "accepted");
   EXPECT_EQ(refused([](LoaderOptions&) {}), "accepted");
 }
 
