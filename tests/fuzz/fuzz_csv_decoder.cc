@@ -18,8 +18,9 @@ template <typename T>
 void decode_all(const std::uint8_t* data, std::size_t size) {
   CsvDecodeOptions options;
   options.label_size = data[0] % 4;
-  constexpr char kDelimiters[] = {',', ';', '\t', ' '};  // bits 2 and 6; tab and space are also padding
-  options.delimiter = kDelimiters[((data[0] >> 2) & 1) | ((data[0] >> 5) & 2)];
+  // bits 2 and 7 (bit 6 picks float or double below): tab and space are also padding.
+  constexpr char kDelimiters[] = {',', ';', '\t', ' '};
+  options.delimiter = kDelimiters[((data[0] >> 2) & 1) | ((data[0] >> 6) & 2)];
   options.header = (data[0] & 8) != 0;
   options.empty_is_nan = (data[0] & 16) == 0;
   options.bad_records = (data[0] & 32) != 0 ? BadRecordPolicy::kSkip : BadRecordPolicy::kError;
