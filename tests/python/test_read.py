@@ -68,6 +68,21 @@ def test_csv_flags_override_the_content_type(tmp_path, chanload_bin):
     assert ulps(labels, expected[:, :2]).max() <= 1
 
 
+def test_aligned_space_separated_columns_read_as_numpy_reads_them(tmp_path, chanload_bin):
+    """--delimiter ' ': whitespace-separated, like numpy.loadtxt's default (aligned "%10.4f" columns
+    start with spaces and hold runs of them)."""
+    rng = np.random.default_rng(9)
+    data = rng.uniform(-500, 500, size=(200, 5)).astype(np.float32)
+    root = channel_tree(tmp_path, "text/csv;label_size=1")
+    folder = root / "input" / "data" / "train"
+    folder.mkdir(parents=True)
+    np.savetxt(folder / "aligned.txt", data, fmt="%10.4f")
+    expected = np.loadtxt(folder / "aligned.txt", dtype=np.float64).astype(np.float32)
+    features, labels, stats = read(chanload_bin, root, "train", "--delimiter", " ")
+    assert stats["rows"] == 200 and features.shape == (200, 4)
+    assert ulps(features, expected[:, 1:]).max() <= 1 and ulps(labels, expected[:, :1]).max() <= 1
+
+
 sdk = pytest.importorskip  # resolved inside the tests so the CSV test runs without the SDK
 
 
