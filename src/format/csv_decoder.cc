@@ -108,22 +108,11 @@ std::string CsvDecoder::parse_fields(std::span<const std::byte> row, std::size_t
       }
       p = number_end;
     }
-    if constexpr (kWhitespaceRuns) {
-      const char* field_end = p;
-      while (p < end && is_space(*p)) ++p;
-      if (p < end && p == field_end) {  // no gap after the number: "1.5x"
-        const char* stop =
-            static_cast<const char*>(std::memchr(p, delimiter, static_cast<std::size_t>(end - p)));
-        return "field " + std::to_string(field + 1) + ": " +
-               printable(field_start, stop == nullptr ? end : stop) + " is not a number";
-      }
-      store(field, value);
-      ++field;
-      if (p == end) break;
-      continue;  // the gap was the separator
-    }
+    const char* field_end = p;
     while (p < end && is_space(*p)) ++p;
-    if (p < end && *p != delimiter) {
+    // Past the number and its padding: the row's end, the delimiter, or (whitespace-separated) a gap.
+    const bool separated = kWhitespaceRuns ? p != field_end : (p < end && *p == delimiter);
+    if (p < end && !separated) {  // "1.5x"
       const char* stop =
           static_cast<const char*>(std::memchr(p, delimiter, static_cast<std::size_t>(end - p)));
       return "field " + std::to_string(field + 1) + ": " +
@@ -132,7 +121,7 @@ std::string CsvDecoder::parse_fields(std::span<const std::byte> row, std::size_t
     store(field, value);
     ++field;
     if (p == end) break;
-    ++p;  // the delimiter
+    if constexpr (!kWhitespaceRuns) ++p;  // the delimiter (a gap was consumed as padding)
   }
   if (expected != 0 && field != expected) {
     return "expected " + std::to_string(expected) + " fields, found " + std::to_string(field);
