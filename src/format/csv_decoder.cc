@@ -65,7 +65,13 @@ std::string CsvDecoder::parse_fields(std::span<const std::byte> row, std::size_t
   const char* p = reinterpret_cast<const char*>(row.data());
   const char* end = p + row.size();
   const char delimiter = options_.delimiter;
-  const auto is_space = [](char c) { return c == kPadA || c == kPadB; };
+  const auto is_space = [](char c) {
+    if constexpr (kPadA == kPadB) {
+      return c == kPadA;
+    } else {
+      return c == kPadA || c == kPadB;
+    }
+  };
   std::size_t field = 0;
   while (true) {
     // A field past the expected count: the row's width is what is wrong, whatever the field holds.
