@@ -159,6 +159,7 @@ std::unique_ptr<Loader> open_loader(const std::string& channel, const std::optio
   take_optional("num_shards", options.num_shards);
   take_optional("shard_index", options.shard_index);
   take("shard_by_byte_range", options.shard_by_byte_range);
+  take("follow_links_outside_channel", options.follow_links_outside_channel);
   take("threads", options.threads);
   take("prefetch_batches", options.prefetch_batches);
   take("memory_budget_bytes", options.memory_budget_bytes);
@@ -215,7 +216,8 @@ std::unique_ptr<Loader> open_loader(const std::string& channel, const std::optio
   if (used != kwargs.size()) {
     for (const auto& item : kwargs) {
       const auto name = item.first.cast<std::string>();
-      static const std::array<const char*, 31> known{"shard_by_byte_range",
+      static const std::array<const char*, 32> known{"shard_by_byte_range",
+                                                     "follow_links_outside_channel",
                                                      "dtype",
                                                      "format",
                                                      "label_size",

@@ -92,10 +92,15 @@ struct LoaderOptions {
   // records): for users who accept that in exchange for reading 1/n of the data.
   bool shard_by_byte_range = false;
 
+  // File mode: a symbolic link in the channel's folder that points outside it is an error unless
+  // this is set (a link to /etc must not make the job read /etc).
+  bool follow_links_outside_channel = false;
+
   std::size_t threads = 0;           // decode workers; 0: the cores available, at most 8
   std::size_t prefetch_batches = 4;  // batches prepared ahead of the consumer
   std::size_t memory_budget_bytes = std::size_t{1} << 30;
-  std::size_t max_record_bytes = std::size_t{64} << 20;  // a larger record is a DataError
+  // A larger record is a DataError; at most 2^40 (1 TiB).
+  std::size_t max_record_bytes = std::size_t{64} << 20;
   std::string device = "cpu";                            // "cpu" or "cuda:N"
   BadRecords bad_records = BadRecords::kError;
   std::chrono::milliseconds pipe_timeout{std::chrono::minutes(10)};  // Pipe mode: per FIFO wait

@@ -26,7 +26,9 @@ class Loader:
     and `empty_is_nan`; RecordIO split records are joined by `recordio_join` "aws" (the default, parts
     concatenated as SageMaker's readers do) or "dmlc" (the magic between parts). `dtype` ("float32" or "float64", or
     numpy.float64 and the like) is the type of CSV and RecordIO-protobuf features, labels and sparse
-    values (batch.dtype says which); float64 keeps Float64 tensors and long decimals whole. The wait for a batch releases the GIL
+    values (batch.dtype says which); float64 keeps Float64 tensors and long decimals whole. A symbolic
+    link in a File-mode channel that points outside its folder is an error unless
+    `follow_links_outside_channel=True`. The wait for a batch releases the GIL
     and a Ctrl-C interrupts it (KeyboardInterrupt), even while a FIFO has no writer yet.
     """
 
@@ -39,7 +41,8 @@ class Loader:
                  memory_budget_bytes: int = 1 << 30, max_record_bytes: int = 64 << 20,
                  bad_records: str = "error", header: bool = False, delimiter: str = ",",
                  quote: str = '"', recordio_join: str = "aws", empty_is_nan: bool = True, densify: bool = False, reshuffle_each_epoch: bool = True,
-                 mode: Optional[str] = None, pipe_timeout: float = 600.0, dtype: Any = "float32") -> None:
+                 mode: Optional[str] = None, pipe_timeout: float = 600.0, dtype: Any = "float32",
+                 follow_links_outside_channel: bool = False) -> None:
         options: dict[str, Any] = dict(
             format=format or "", batch_size=batch_size, label_size=label_size, shuffle_window=shuffle_window,
             seed=seed, epochs=epochs, num_shards=num_shards, shard_index=shard_index,
@@ -47,7 +50,8 @@ class Loader:
             device=device, drop_last=drop_last, prefetch_batches=prefetch_batches,
             memory_budget_bytes=memory_budget_bytes, max_record_bytes=max_record_bytes, bad_records=bad_records,
             header=header, delimiter=delimiter, quote=quote, recordio_join=recordio_join, empty_is_nan=empty_is_nan, densify=densify,
-            reshuffle_each_epoch=reshuffle_each_epoch, mode=mode, pipe_timeout=pipe_timeout, dtype=dtype)
+            reshuffle_each_epoch=reshuffle_each_epoch, mode=mode, pipe_timeout=pipe_timeout, dtype=dtype,
+            follow_links_outside_channel=follow_links_outside_channel)
         if last_batch is not None:
             options["last_batch"] = last_batch
         if resume is not None:

@@ -28,7 +28,17 @@ int run_env(const EnvOptions& options) {
     for (const auto& [name, value] : variables) object.set(name, Value::string(value));
     std::cout << object.to_json() << '\n';
   } else if (options.format == "env") {
-    for (const auto& [name, value] : variables) std::cout << name << '=' << shell_quote(value) << '\n';
+    // A hyperparameter's name becomes part of a variable's name (SM_HP_<NAME>). A name a shell cannot
+    // assign to would be eval'ed as a command, so it is left out, said on stderr; its value is still
+    // in SM_HPS and in --format json.
+    for (const auto& [name, value] : variables) {
+      if (is_shell_name(name)) {
+        std::cout << name << '=' << shell_quote(value) << '\n';
+      } else {
+        std::cerr << "chanload env: " << shell_quote(name)
+                  << " is not a shell variable name; left out (its value is in SM_HPS)\n";
+      }
+    }
   } else {
     std::string line;
     for (const auto& arg : environment.to_cmd_args()) {

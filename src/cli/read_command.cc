@@ -280,6 +280,9 @@ CommandRunner add_read_command(CLI::App& app) {
   command->add_flag("--shard-by-byte-range", loader.shard_by_byte_range,
                     "Each shard reads only its share of the bytes (uncompressed File-mode CSV or lines; "
                     "uneven record counts)");
+  command->add_flag("--follow-links-outside-channel", loader.follow_links_outside_channel,
+                    "File mode: follow symbolic links that point outside the channel's folder (default: "
+                    "an error naming the link)");
   command->add_option("--threads", loader.threads, "Decode workers (0: the cores, at most 8)")
       ->capture_default_str();
   command->add_option("--prefetch-batches", loader.prefetch_batches, "Batches prepared ahead")

@@ -23,4 +23,10 @@ std::string shell_quote(std::string_view text) {
   return out;
 }
 
+bool is_shell_name(std::string_view name) {
+  const auto letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
+  if (name.empty() || !letter(name.front())) return false;
+  return std::all_of(name.begin(), name.end(), [&](char c) { return letter(c) || (c >= '0' && c <= '9'); });
+}
+
 }  // namespace chanload::cli

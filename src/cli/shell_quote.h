@@ -10,4 +10,7 @@ namespace chanload::cli {
 // becomes '\''). Words made only of safe characters are left bare.
 std::string shell_quote(std::string_view text);
 
+// A name a POSIX shell can assign to: [A-Za-z_][A-Za-z0-9_]*.
+bool is_shell_name(std::string_view name);
+
 }  // namespace chanload::cli

@@ -174,7 +174,8 @@ class TFRecordFramer final : public Framer {
                                hex32(computed) + "): the framing is corrupt",
                            0);
       }
-      if (length > options_.max_record_bytes) {
+      // The second test keeps length + 4 from wrapping whatever max_record_bytes is.
+      if (length > options_.max_record_bytes || length > UINT64_MAX - 4) {
         throw FramingError("TFRecord record of " + std::to_string(length) +
                                " bytes exceeds max_record_bytes (" +
                                std::to_string(options_.max_record_bytes) + ")",
@@ -222,6 +223,11 @@ class TFRecordFramer final : public Framer {
 
 std::unique_ptr<Framer> make_recordio_framer(const FramerOptions& options) {
   return std::make_unique<RecordIOFramer>(options);
+}
+
+bool is_tfrecord_header(std::span<const std::byte> prefix) {
+  return prefix.size() >= kTFRecordHeaderBytes &&
+         load_u32(prefix.data() + 8) == mask_crc(crc32c(prefix.data(), 8));
 }
 
 std::unique_ptr<Framer> make_tfrecord_framer(const FramerOptions& options) {

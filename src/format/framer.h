@@ -19,6 +19,9 @@ enum class RecordFormat { kLines, kCsv, kRecordIO, kTFRecord };
 // concatenate the parts; dmlc-core re-inserts the 4-byte magic between them.
 enum class RecordIOJoin { kAws, kDmlc };
 
+// The largest max_record_bytes a framer takes (1 TiB): lengths plus framing stay far from wrapping.
+inline constexpr std::size_t kMaxRecordBytesLimit = std::size_t{1} << 40;
+
 struct FramerOptions {
   std::size_t max_record_bytes = std::size_t{64} << 20;  // larger records are errors, never allocated
   char csv_quote = '"';

@@ -51,7 +51,7 @@ ChannelSource::ChannelSource(const Environment& environment, std::string_view ch
     }
     registered_fifo_prefix_ = true;
   } else {
-    files_ = list_channel_files(channel_.path.string());
+    files_ = list_channel_files(channel_.path.string(), options_.listing);
     if (options_.byte_range) plan_byte_ranges();
   }
 }
@@ -148,7 +148,8 @@ bool ChannelSource::open_next_stream() {
       fifo.chunk_bytes = options_.chunk_bytes;
       fifo.stop = options_.stop;
       stream_ =
-          decompressing(open_fifo_source(origin_, fifo), options_.compression, options_.chunk_bytes, cache_);
+          decompressing(open_fifo_source(origin_, fifo), options_.compression, options_.chunk_bytes, cache_,
+                        options_.plain_signature);
       epoch_open_ = true;
       stream_index_ = 0;
       return true;
@@ -172,7 +173,8 @@ bool ChannelSource::open_next_stream() {
     } else {
       stream_range_ = StreamRange{};
       stream_ =
-          decompressing(open_file_source(origin_, file), options_.compression, options_.chunk_bytes, cache_);
+          decompressing(open_file_source(origin_, file), options_.compression, options_.chunk_bytes, cache_,
+                        options_.plain_signature);
     }
     return true;
   }

@@ -17,6 +17,7 @@
 #include "io/byte_source.h"
 #include "io/decompress.h"
 #include "io/file_source.h"
+#include "io/listing.h"
 
 namespace chanload::io {
 
@@ -48,6 +49,9 @@ struct ChannelReadOptions {
   std::size_t chunk_bytes = std::size_t{1} << 20;
   IoBackend backend = IoBackend::kAuto;
   CompressionMode compression = CompressionMode::kAuto;
+  // What a plain stream of the channel's format may begin with (a TFRecord header): not compressed.
+  PlainSignature plain_signature;
+  ListingOptions listing;  // File mode
   std::shared_ptr<StopSignal> stop;  // may be null
   // Read only this share of the bytes (File mode; a compressed file is refused). Chunks keep the
   // files' own offsets.

@@ -13,10 +13,22 @@ namespace {
 
 constexpr std::byte kGzipMagic[] = {std::byte{0x1f}, std::byte{0x8b}};
 constexpr std::byte kZstdMagic[] = {std::byte{0x28}, std::byte{0xb5}, std::byte{0x2f}, std::byte{0xfd}};
-constexpr int kZstdWindowLogMax = 27;  // 128 MiB, zstd's own default limit, stated explicitly
+constexpr int kZstdWindowLogMax = 27;
+// Input handed to zstd per call, and zstd's largest block (with its 3-byte header): an error's
+// offset is known to within a block before the end of the slice that revealed it.
+constexpr std::size_t kZstdSliceBytes = std::size_t{64} << 10;
+constexpr std::uint64_t kZstdBlockBytes = (std::uint64_t{128} << 10) + 3;  // 128 MiB, zstd's own default limit, stated explicitly
 
 bool starts_with(std::span<const std::byte> bytes, std::span<const std::byte> magic) {
   return bytes.size() >= magic.size() && std::equal(magic.begin(), magic.end(), bytes.begin());
+}
+
+// A zstd stream may begin with a skippable frame (magic 0x184D2A50..0x184D2A5F, little-endian):
+// pzstd writes one before every frame to record the sizes.
+bool starts_with_zstd(std::span<const std::byte> bytes) {
+  if (starts_with(bytes, kZstdMagic)) return true;
+  return bytes.size() >= 4 && (std::to_integer<unsigned>(bytes[0]) & 0xF0U) == 0x50U &&
+         bytes[1] == std::byte{0x2a} && bytes[2] == std::byte{0x4d} && bytes[3] == std::byte{0x18};
 }
 
 // The first bytes of a stream, read to see its magic: inner's first piece as lent (no copy) when it
@@ -108,15 +120,22 @@ class ZstdSource final : public ByteSource {
         }
         break;
       }
-      ZSTD_inBuffer in{in_piece.data(), in_piece.size(), 0};
+      // zstd leaves in.pos unchanged when it fails, and it decodes a block only once the block is
+      // whole: fed in slices, the corruption lies within a block's length before the slice's end.
+      const std::size_t slice = std::min(in_piece.size(), kZstdSliceBytes);
+      ZSTD_inBuffer in{in_piece.data(), slice, 0};
       const std::size_t rc = ZSTD_decompressStream(context_, &out, &in);
       if (ZSTD_isError(rc)) {
-        throw DataError(origin() + ": corrupt zstd data near compressed byte " +
-                            std::to_string(input_.offset() + in.pos) + ": " + ZSTD_getErrorName(rc),
-                        origin(), input_.offset() + in.pos);
+        const std::uint64_t end = input_.offset() + slice;
+        const std::uint64_t begin = std::max(frame_start_, end > kZstdBlockBytes ? end - kZstdBlockBytes : 0);
+        throw DataError(origin() + ": corrupt zstd data in compressed bytes " + std::to_string(begin) + ".." +
+                            std::to_string(end) + " (of the frame that starts at byte " +
+                            std::to_string(frame_start_) + "): " + ZSTD_getErrorName(rc),
+                        origin(), begin);
       }
       input_.consume(in.pos);
       frame_open_ = rc != 0;  // 0: a frame just ended (another may follow)
+      if (!frame_open_) frame_start_ = input_.offset();
     }
     return {output_.data(), out.pos};
   }
@@ -127,6 +146,7 @@ class ZstdSource final : public ByteSource {
   ZSTD_DCtx* context_;
   PageBuffer output_;
   bool frame_open_ = true;
+  std::uint64_t frame_start_ = 0;
 };
 
 class GzipSource final : public ByteSource {
@@ -213,25 +233,28 @@ class GzipSource final : public ByteSource {
 
 std::unique_ptr<ByteSource> decompressing(std::unique_ptr<ByteSource> inner, CompressionMode mode,
                                           std::size_t output_chunk_bytes,
-                                          std::shared_ptr<ReaderCache> cache) {
+                                          std::shared_ptr<ReaderCache> cache, PlainSignature plain) {
+  const std::size_t wanted = std::max<std::size_t>(4, plain.matches != nullptr ? plain.bytes : 0);
   Prefix prefix;
   prefix.lent = inner->next();
-  if (!prefix.lent.empty() && prefix.lent.size() < 4) {
+  if (!prefix.lent.empty() && prefix.lent.size() < wanted) {
     prefix.gathered.assign(prefix.lent.begin(), prefix.lent.end());
-    while (prefix.gathered.size() < 4) {
+    while (prefix.gathered.size() < wanted) {
       const auto piece = inner->next();
       if (piece.empty()) break;
       prefix.gathered.insert(prefix.gathered.end(), piece.begin(), piece.end());
     }
   }
-  const bool gzip = starts_with(prefix.bytes(), kGzipMagic);
-  const bool zstd = starts_with(prefix.bytes(), kZstdMagic);
+  const bool plain_format = mode == CompressionMode::kAuto && plain.matches != nullptr &&
+                            prefix.bytes().size() >= plain.bytes && plain.matches(prefix.bytes());
+  const bool gzip = !plain_format && starts_with(prefix.bytes(), kGzipMagic);
+  const bool zstd = !plain_format && starts_with_zstd(prefix.bytes());
   const std::string& origin = inner->origin();
   if (mode == CompressionMode::kGzip && !gzip && !prefix.bytes().empty()) {
     throw DataError(origin + ": expected gzip data (1f 8b) at byte 0", origin, 0);
   }
   if (mode == CompressionMode::kZstd && !zstd && !prefix.bytes().empty()) {
-    throw DataError(origin + ": expected zstd data (28 b5 2f fd) at byte 0", origin, 0);
+    throw DataError(origin + ": expected zstd data (28 b5 2f fd, or a skippable frame) at byte 0", origin, 0);
   }
   if (mode != CompressionMode::kNone && gzip) {
     return std::make_unique<GzipSource>(std::move(inner), std::move(prefix), output_chunk_bytes,

@@ -25,6 +25,7 @@
 
 #include "format/csv_decoder.h"
 #include "format/data_format.h"
+#include "format/framer_factories.h"
 #include "format/record_reader.h"
 #include "format/recordio_protobuf_decoder.h"
 #include "io/channel_source.h"
@@ -457,6 +458,9 @@ void Loader::Impl::read_epoch(std::uint64_t epoch) {
   read.start_epoch = epoch;
   read.pipe_timeout = options_.pipe_timeout;
   read.stop = stop_signal_;
+  read.listing.follow_links_outside_channel = options_.follow_links_outside_channel;
+  if (record_format_ == format::RecordFormat::kTFRecord)
+    read.plain_signature = io::PlainSignature{format::kTFRecordHeaderBytes, &format::is_tfrecord_header};
   if (options_.shard_by_byte_range)
     read.byte_range = io::ByteRangeShard{sharding.num_shards, sharding.shard_index};
   const bool by_bytes = options_.shard_by_byte_range;

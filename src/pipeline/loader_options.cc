@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "format/data_format.h"
+#include "format/framer.h"
 #include "memory/device_transfer.h"
 
 namespace chanload {
@@ -49,7 +50,11 @@ void LoaderOptions::validate() const {
   }
   if (threads > 256) refuse("threads", "above 256");
   if (prefetch_batches == 0) refuse("prefetch_batches", "must be at least 1");
-  if (max_record_bytes == 0) refuse("max_record_bytes", "must be at least 1");
+  if (max_record_bytes == 0) refuse("max_record_bytes", "must be at least 1 byte");
+  if (max_record_bytes > format::kMaxRecordBytesLimit) {
+    refuse("max_record_bytes", std::to_string(max_record_bytes) + " bytes is above the limit of " +
+                                   std::to_string(format::kMaxRecordBytesLimit) + " bytes (1 TiB)");
+  }
   if (memory_budget_bytes < (std::size_t{1} << 20)) refuse("memory_budget_bytes", "below 1 MiB");
   if (pipe_timeout.count() <= 0) refuse("pipe_timeout", "must be positive");
   (void)memory::parse_device(device);  // throws ConfigError naming what it expects

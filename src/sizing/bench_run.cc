@@ -233,6 +233,8 @@ BenchReport run_bench(const BenchConfig& config, const SizingTarget& target,
   loader.shard_index = 0;
   loader.mode = config.mode;
   loader.pipe_timeout = pipe_timeout;
+  // The bench job's channel links to the user's files (write_job): outside its folder by design.
+  loader.follow_links_outside_channel = true;
   for (std::size_t t = 1; t <= max_threads; ++t) {
     progress("end to end, " + std::to_string(t) + " decode thread(s)");
     loader.threads = t;

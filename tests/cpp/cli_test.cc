@@ -2,11 +2,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "cli/shell_quote.h"
+#include "format/crc32c.h"
 #include "io/file_source.h"
 #include "test_tree.h"
 
@@ -54,6 +57,27 @@ TEST(CliEnv, EnvFormatEvaluatesInAPosixShell) {
                   ")\" && printf %s \"$SM_HP_NAME|$SM_HP_LAYERS|$SM_CURRENT_HOST\"'");
   ASSERT_EQ(result.status, 0) << result.output;
   EXPECT_EQ(result.output, "it's a \"test\"|[64,32]|algo-1");
+}
+
+TEST(CliEnv, EnvFormatLeavesOutHyperparameterNamesAShellWouldRun) {
+  TestTree tree;
+  write_job(tree);
+  const std::filesystem::path marker = tree.root() / "injected";
+  // The name reaches SM_HP_<NAME>: unquoted, the eval would run `touch <marker>`.
+  const std::string name = "a;touch " + marker.string() + ";b";
+  nlohmann::json hyperparameters = {{name, "1"}, {"valid_name", "2"}};
+  tree.write_config("hyperparameters.json", hyperparameters.dump());
+  const auto result =
+      run_command("sh -c 'eval \"$(" + kCli + " env --format env --root " + tree.root().string() +
+                  ")\" && printf %s \"$SM_HP_VALID_NAME\"' 2>&1");
+  ASSERT_EQ(result.status, 0) << result.output;
+  EXPECT_FALSE(std::filesystem::exists(marker));
+  EXPECT_THAT(result.output, HasSubstr("is not a shell variable name; left out"));
+  EXPECT_THAT(result.output, ::testing::EndsWith("2"));
+  EXPECT_TRUE(cli::is_shell_name("SM_HP_LR"));
+  EXPECT_FALSE(cli::is_shell_name("SM_HP_A;B"));
+  EXPECT_FALSE(cli::is_shell_name("1X"));
+  EXPECT_FALSE(cli::is_shell_name(""));
 }
 
 TEST(CliEnv, ArgsFormatEvaluatesToTheArguments) {
@@ -232,6 +256,50 @@ TEST(CliRead, ABadRowFailsWithFileAndLineOrIsCountedWhenSkipped) {
   EXPECT_EQ(skipped.status, 0);
   EXPECT_THAT(skipped.output, HasSubstr("\"bad_records\":1"));
   EXPECT_THAT(skipped.output, HasSubstr("\"rows\":2"));
+}
+
+std::string tfrecord_of(const std::string& data) {
+  std::string out(12, '\0');
+  const std::uint64_t length = data.size();
+  std::memcpy(out.data(), &length, 8);
+  const std::uint32_t length_crc = format::mask_crc(format::crc32c(out.data(), 8));
+  std::memcpy(out.data() + 8, &length_crc, 4);
+  const std::uint32_t data_crc = format::mask_crc(format::crc32c(data.data(), data.size()));
+  out += data;
+  out.append(reinterpret_cast<const char*>(&data_crc), 4);
+  return out;
+}
+
+// Regression: a plain TFRecord file whose first record is 35615 bytes long begins 1f 8b and was
+// refused as corrupt gzip.
+TEST(CliRead, ATFRecordFileThatBeginsLikeGzipIsReadAsTFRecord) {
+  testing::TestTree tree;
+  tree.write_config("inputdataconfig.json", R"({"train": {"TrainingInputMode": "File"}})");
+  tree.write("input/data/train/a.tfrecord", tfrecord_of(std::string(35615, 'a')) + tfrecord_of("second"));
+  const auto result = testing::run_command(kCli + " read --channel train --format tfrecord --stats --root " +
+                                           tree.root().string() + " 2>&1");
+  ASSERT_EQ(result.status, 0) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("\"records\":2"));
+}
+
+// Regression: --max-record-bytes near 2^64 made a 12-byte TFRecord crash the process (SIGSEGV).
+TEST(CliRead, AMaxRecordBytesNear2To64IsRefused) {
+  testing::TestTree tree;
+  tree.write_config("inputdataconfig.json", R"({"train": {"TrainingInputMode": "File"}})");
+  std::string header(8, '\xff');
+  header[0] = '\xfc';  // 2^64 - 4: length + 4 wraps to 0
+  const std::uint32_t crc = format::mask_crc(format::crc32c(header.data(), 8));
+  header.append(reinterpret_cast<const char*>(&crc), 4);
+  tree.write("input/data/train/a.tfrecord", header);
+  const auto result =
+      testing::run_command(kCli + " read --channel train --format tfrecord --max-record-bytes 18446744073709551615 "
+                                  "--root " + tree.root().string() + " 2>&1");
+  EXPECT_EQ(result.status, 1) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("max_record_bytes"));
+  const auto bounded = testing::run_command(kCli + " read --channel train --format tfrecord --max-record-bytes "
+                                                   "1099511627776 --root " + tree.root().string() + " 2>&1");
+  EXPECT_EQ(bounded.status, 1) << bounded.output;
+  EXPECT_THAT(bounded.output, HasSubstr("exceeds max_record_bytes"));
 }
 
 TEST(CliRead, RawRecordsAsPayloadsAndOffsets) {

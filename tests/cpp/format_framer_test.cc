@@ -278,6 +278,29 @@ TEST(TFRecordFramer, ReadsRecordsAndChecksBothCrcs) {
   }
 }
 
+// Regression: max_record_bytes near 2^64 let a 12-byte TFRecord header of length 2^64-4 wrap
+// length + 4 to 0, and the process crashed (SIGSEGV) in finish().
+TEST(TFRecordFramer, AHugeLengthIsAnErrorWhateverTheBound) {
+  Channel channel;
+  for (const std::uint64_t length : {~std::uint64_t{0} - 3, ~std::uint64_t{0}}) {
+    const std::string header = u64(length);
+    channel.file("a.tfrecord", header + u32(mask_crc(crc32c(header.data(), 8))));
+    FramerOptions options;
+    options.max_record_bytes = kMaxRecordBytesLimit;
+    try {
+      (void)channel.read(RecordFormat::kTFRecord, 64, options);
+      FAIL();
+    } catch (const DataError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("exceeds max_record_bytes"));
+    }
+  }
+  FramerOptions unbounded;
+  unbounded.max_record_bytes = ~std::size_t{0};
+  EXPECT_THROW((void)make_framer(RecordFormat::kTFRecord, unbounded), ConfigError);
+  unbounded.max_record_bytes = 0;
+  EXPECT_THROW((void)make_framer(RecordFormat::kRecordIO, unbounded), ConfigError);
+}
+
 TEST(TFRecordFramer, CorruptLengthOrDataIsAnError) {
   Channel header;
   std::string bad = tfrecord("payload");

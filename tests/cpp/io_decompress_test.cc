@@ -2,7 +2,11 @@
 #include <gtest/gtest.h>
 #include <zstd.h>
 
+#include <cstring>
 #include <vector>
+
+#include "format/crc32c.h"
+#include "format/framer_factories.h"
 
 #include "io/decompress.h"
 #include "io/gzip_writer.h"
@@ -153,6 +157,89 @@ TEST(Decompress, CorruptZstdIsAnError) {
   std::string zs = zstd_frame(random_bytes(20000, 8));
   zs[zs.size() / 2] = static_cast<char>(zs[zs.size() / 2] ^ 0x33);
   EXPECT_THROW((void)decompress(zs), DataError);
+}
+
+// A skippable frame (magic 0x184D2A5?, then a 4-byte size and that many bytes), as pzstd writes one
+// before every frame.
+std::string skippable_frame(unsigned nibble, const std::string& content) {
+  std::string out;
+  out.push_back(static_cast<char>(0x50 | nibble));
+  out += "\x2a\x4d\x18";
+  const auto size = static_cast<std::uint32_t>(content.size());
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((size >> (8 * i)) & 0xFF));
+  return out + content;
+}
+
+// Regression: a zstd stream that began with a skippable frame (all of pzstd's output) was read as
+// plain bytes.
+TEST(Decompress, AZstdStreamThatBeginsWithASkippableFrameIsZstd) {
+  const std::string a = random_bytes(30000, 4);
+  const std::string b(20000, 'z');
+  const std::string stream =
+      skippable_frame(0, "\x10\x00\x00\x00") + zstd_frame(a) + skippable_frame(0xF, "") + zstd_frame(b);
+  for (const std::size_t piece : {1UL, 3UL, 1000UL}) EXPECT_EQ(decompress(stream, piece), a + b) << piece;
+  EXPECT_EQ(decompress(stream, 1000, CompressionMode::kZstd), a + b);
+}
+
+std::string tfrecord_header(std::uint64_t length) {
+  std::string header(12, '\0');
+  std::memcpy(header.data(), &length, 8);
+  const std::uint32_t crc = format::mask_crc(format::crc32c(header.data(), 8));
+  std::memcpy(header.data() + 8, &crc, 4);
+  return header;
+}
+
+bool is_tfrecord_header(std::span<const std::byte> prefix) { return format::is_tfrecord_header(prefix); }
+
+// Regression: a plain TFRecord file whose first length has low bytes 1f 8b (35615, 101151, ...)
+// starts with the gzip magic and was refused as corrupt gzip.
+TEST(Decompress, ATFRecordHeaderThatLooksLikeGzipIsReadPlain) {
+  const PlainSignature tfrecord{format::kTFRecordHeaderBytes, &is_tfrecord_header};
+  for (const std::uint64_t length : {35615ULL, 101151ULL, 559903ULL}) {
+    const std::string file = tfrecord_header(length) + std::string(length + 4, 'r');
+    ASSERT_EQ(static_cast<unsigned char>(file[0]), 0x1f);
+    ASSERT_EQ(static_cast<unsigned char>(file[1]), 0x8b);
+    for (const std::size_t piece : {1UL, 5UL, 4096UL}) {
+      auto source = decompressing(std::make_unique<StringSource>(file, piece), CompressionMode::kAuto, 4096,
+                                  nullptr, tfrecord);
+      EXPECT_EQ(chanload::testing::drain(*source), file) << length << " in pieces of " << piece;
+    }
+  }
+  // gzip (a TFRecord file compressed) is still gzip: its first 12 bytes are no TFRecord header.
+  const std::string compressed = gzip_members({tfrecord_header(5) + "hello" + "crc!"});
+  auto source = decompressing(std::make_unique<StringSource>(compressed, 7), CompressionMode::kAuto, 4096,
+                              nullptr, tfrecord);
+  EXPECT_EQ(chanload::testing::drain(*source), tfrecord_header(5) + "hellocrc!");
+}
+
+std::string error_of(const std::string& data, std::size_t piece) {
+  try {
+    (void)decompress(data, piece);
+  } catch (const DataError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+// Regression: corruption at compressed byte 40,000 was reported "near compressed byte 0" when the
+// whole stream came in one piece.
+TEST(Decompress, CorruptZstdNamesAnOffsetNearTheCorruption) {
+  std::string text;
+  for (int i = 0; text.size() < 1000000; ++i) text += std::to_string(i * 7919 % 100003) + ",0.25," + std::to_string(i) + "\n";
+  std::string zs = zstd_frame(text);
+  const std::size_t at = 40000;
+  zs[at] = static_cast<char>(zs[at] ^ 0x5a);
+  for (const std::size_t piece : {zs.size(), std::size_t{4096}}) {
+    const std::string message = error_of(zs, piece);
+    const auto pos = message.find("compressed bytes ");
+    ASSERT_NE(pos, std::string::npos) << message;
+    const auto dots = message.find("..", pos);
+    const auto begin = std::stoull(message.substr(pos + 17));
+    const auto end = std::stoull(message.substr(dots + 2));
+    EXPECT_LE(begin, at) << message;
+    EXPECT_GT(end, at) << message;
+    EXPECT_LE(end - begin, 200 * 1024) << message;
+  }
 }
 
 TEST(Decompress, ForcedModesCheckTheMagic) {
