@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "env/small_file.h"
 #include "format/npy_writer.h"
 
 namespace chanload::cli {
@@ -109,10 +110,11 @@ class RawOutput {
   std::int64_t end_ = 0;
 };
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path + ": cannot open the resume state", path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+std::string read_state_file(const std::string& path) {
+  constexpr std::size_t kMaxStateBytes = std::size_t{1} << 20;  // a state is a few hundred bytes
+  auto text = env::read_small_file(path, kMaxStateBytes, "a loader state (JSON)");
+  if (!text) throw ConfigError(path + ": no such file: the resume state", path);
+  return std::move(*text);
 }
 
 nlohmann::json stage_json(const StageStats& stage) {
@@ -149,7 +151,7 @@ int run_read(ReadOptions options) {
   loader_options.dtype = parse_dtype(options.dtype);
   loader_options.pipe_timeout =
       std::chrono::milliseconds(static_cast<long long>(options.pipe_timeout_seconds * 1000));
-  if (!options.resume.empty()) loader_options.resume = LoaderState::from_json(read_file(options.resume));
+  if (!options.resume.empty()) loader_options.resume = LoaderState::from_json(read_state_file(options.resume));
   // .npy output is dense: sparse RecordIO-protobuf is densified (bounded by max_record_bytes).
   if (!options.output.empty()) loader_options.densify = true;
 

@@ -2,14 +2,9 @@
 
 #include <chanload/errors.h>
 
-#include <sys/stat.h>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <iterator>
-
 #include "env/py_json.h"
 #include "env/python_text.h"
+#include "env/small_file.h"
 
 namespace chanload::env {
 
@@ -19,24 +14,11 @@ std::string join_path(const std::string& base, const std::string& name) {
 }
 
 std::optional<Value> read_config_file(const std::string& path) {
-  struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) {
-    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
-    throw ConfigError(path + ": cannot read: " + std::strerror(errno), path);
-  }
-  if (S_ISDIR(info.st_mode)) throw ConfigError(path + ": is a directory, expected a JSON file", path);
-  // Config files are small; refuse anything that could not be one rather than read it whole.
-  constexpr off_t kMaxConfigBytes = 64 << 20;
-  if (info.st_size > kMaxConfigBytes) {
-    throw ConfigError(path + ": " + std::to_string(info.st_size) +
-                          " bytes, larger than any SageMaker config file (limit 64 MiB)",
-                      path);
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path + ": cannot open: " + std::strerror(errno), path);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw ConfigError(path + ": read failed: " + std::strerror(errno), path);
-
+  // Config files are small; the bound is on the bytes read, not the size the file claims.
+  constexpr std::size_t kMaxConfigBytes = std::size_t{64} << 20;
+  const std::optional<std::string> read = read_small_file(path, kMaxConfigBytes, "a JSON config file");
+  if (!read) return std::nullopt;
+  const std::string& text = *read;
   if (const std::size_t bad = find_invalid_utf8(text); bad != std::string::npos) {
     throw ConfigError(path + ": byte offset " + std::to_string(bad) + ": not valid UTF-8", path);
   }

@@ -2,6 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -300,6 +302,21 @@ TEST(CliRead, AMaxRecordBytesNear2To64IsRefused) {
                                                    "1099511627776 --root " + tree.root().string() + " 2>&1");
   EXPECT_EQ(bounded.status, 1) << bounded.output;
   EXPECT_THAT(bounded.output, HasSubstr("exceeds max_record_bytes"));
+}
+
+// Regression: --resume /dev/zero grew to 1.7 GB; a FIFO there blocked for ever.
+TEST(CliRead, AResumeStateThatIsNotARegularFileIsRefused) {
+  testing::TestTree tree;
+  tree.write_config("inputdataconfig.json", R"({"train": {"ContentType": "text/csv"}})");
+  tree.write("input/data/train/a.csv", "1,2\n");
+  const std::string fifo = (tree.root() / "state.fifo").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::string& state : {std::string("/dev/zero"), fifo}) {
+    const auto result = testing::run_command("timeout 20 " + kCli + " read --channel train --resume " + state +
+                                             " --root " + tree.root().string() + " 2>&1");
+    EXPECT_EQ(result.status, 1) << result.output;
+    EXPECT_THAT(result.output, HasSubstr(state + ": not a regular file"));
+  }
 }
 
 TEST(CliRead, RawRecordsAsPayloadsAndOffsets) {

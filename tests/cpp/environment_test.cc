@@ -4,10 +4,12 @@
 #include <chanload/errors.h>
 
 #include <gmock/gmock.h>
+#include <sys/stat.h>
 #include <gtest/gtest.h>
 
 #include <map>
 
+#include "env/small_file.h"
 #include "test_tree.h"
 
 namespace chanload {
@@ -333,6 +335,31 @@ TEST(EnvironmentErrors, ADirectoryInPlaceOfAFileIsNamed) {
   TestTree tree;
   std::filesystem::create_directories(tree.root() / "input/config/resourceconfig.json");
   EXPECT_THAT(load_error(tree).what(), HasSubstr("resourceconfig.json: is a directory"));
+}
+
+// Regression: /dev/zero as hyperparameters.json grew to 1.7 GB (its st_size is 0, so the 64 MiB cap
+// never applied), and a FIFO there blocked for ever waiting for a writer.
+TEST(EnvironmentErrors, ADeviceOrAFifoInPlaceOfAConfigFileIsRefusedAtOnce) {
+  TestTree tree;
+  std::filesystem::create_directories(tree.root() / "input/config");
+  std::filesystem::create_symlink("/dev/zero", tree.root() / "input/config/hyperparameters.json");
+  EXPECT_THAT(load_error(tree).what(), HasSubstr("hyperparameters.json: not a regular file"));
+  ASSERT_EQ(::mkfifo((tree.root() / "input/config/resourceconfig.json").c_str(), 0600), 0);
+  EXPECT_THAT(load_error(tree).what(), HasSubstr("resourceconfig.json: not a regular file"));
+}
+
+TEST(SmallFile, ReadsNoMoreThanItsLimit) {
+  TestTree tree;
+  tree.write("state.json", std::string(1000, 'x'));
+  const std::string path = (tree.root() / "state.json").string();
+  EXPECT_EQ(env::read_small_file(path, 1000, "a state")->size(), 1000U);
+  try {
+    (void)env::read_small_file(path, 999, "a state");
+    ADD_FAILURE() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("larger than 999 bytes, the limit for a state"));
+  }
+  EXPECT_FALSE(env::read_small_file((tree.root() / "missing").string(), 10, "a state").has_value());
 }
 
 }  // namespace
