@@ -275,16 +275,6 @@ std::optional<Batch> next_batch(Loader& loader) {
   }
 }
 
-py::dict stage_dict(const StageStats& s) {
-  py::dict d;
-  d["bytes"] = s.bytes;
-  d["records"] = s.records;
-  d["busy_seconds"] = s.busy_seconds;
-  d["starved_seconds"] = s.starved_seconds;
-  d["blocked_seconds"] = s.blocked_seconds;
-  return d;
-}
-
 }  // namespace
 
 void bind_loader(py::module_& m) {
@@ -409,23 +399,7 @@ Loader(channel, root=None, **options) takes the C++ LoaderOptions by name (see c
            })
       .def("state_json", [](const Loader& loader) { return loader.state().to_json(); })
       .def("stop", &Loader::stop, py::call_guard<py::gil_scoped_release>())
-      .def("stats",
-           [](const Loader& loader) {
-             const LoaderStats s = loader.stats();
-             py::dict d;
-             d["read"] = stage_dict(s.read);
-             d["decode"] = stage_dict(s.decode);
-             d["deliver"] = stage_dict(s.deliver);
-             d["batches"] = s.batches;
-             d["rows"] = s.rows;
-             d["bad_records"] = s.bad_records;
-             d["skipped_rows"] = s.skipped_rows;
-             d["records_seen"] = s.records_seen;
-             d["memory_bytes"] = s.memory_bytes;
-             d["peak_memory_bytes"] = s.peak_memory_bytes;
-             d["batch_buffers"] = s.batch_buffers;
-             return d;
-           })
+      .def("stats_json", [](const Loader& loader) { return loader.stats().to_json(); })
       .def_property_readonly("format", &Loader::format)
       .def_property_readonly("num_shards", &Loader::num_shards)
       .def_property_readonly("shard_index", &Loader::shard_index)

@@ -38,8 +38,15 @@ struct LoaderState {
   std::uint64_t shard_index = 0;
   std::uint64_t batch_size = 0;
   std::uint64_t shuffle_window = 0;
+  bool reshuffle_each_epoch = true;
+  // What the state belongs to, refused elsewhere: the channel's name and a fingerprint of its data
+  // (File mode: the objects' names and sizes; Pipe mode: "pipe"). Empty in a version-1 state: not
+  // checked.
+  std::string channel;
+  std::string data;
 
-  // {"version":1,"epoch":...,...}: compact JSON, the form Python's json module reads and writes.
+  // {"version":2,"epoch":...,...}: compact JSON, the form Python's json module reads and writes.
+  // from_json also reads version 1 (no reshuffle_each_epoch, channel or data).
   [[nodiscard]] std::string to_json() const;
   // Throws ConfigError saying what is missing or malformed.
   static LoaderState from_json(std::string_view json);

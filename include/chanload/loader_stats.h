@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace chanload {
 
@@ -23,9 +24,14 @@ struct LoaderStats {
   std::uint64_t bad_records = 0;   // skipped by the bad-record policy
   std::uint64_t skipped_rows = 0;  // CSV blank lines and header rows (not records)
   std::uint64_t records_seen = 0;  // data records framed, every shard's
+  std::uint64_t resumed_past = 0;  // records read only to reach a resume state's position (in read)
   std::size_t memory_bytes = 0;    // held now: batch buffers, records in flight, shuffle window
   std::size_t peak_memory_bytes = 0;
   std::size_t batch_buffers = 0;  // in the pool
+
+  // One JSON object with the fields' names ("read": {"bytes": ...}, ..., "skipped_rows": ...): what
+  // Loader.stats() returns in Python and chanload read --stats prints.
+  [[nodiscard]] std::string to_json() const;
 };
 
 }  // namespace chanload

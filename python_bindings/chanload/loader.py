@@ -74,7 +74,7 @@ class Loader:
 
     def stats(self) -> dict:
         """Per-stage counts and times (read, decode, deliver), memory held and its peak."""
-        return self._loader.stats()
+        return json.loads(self._loader.stats_json())
 
     def stop(self) -> None:
         """Stops every stage; a waiting or later next() raises chanload.StoppedError."""

@@ -117,14 +117,6 @@ std::string read_state_file(const std::string& path) {
   return std::move(*text);
 }
 
-nlohmann::json stage_json(const StageStats& stage) {
-  return {{"bytes", stage.bytes},
-          {"records", stage.records},
-          {"busy_seconds", stage.busy_seconds},
-          {"starved_seconds", stage.starved_seconds},
-          {"blocked_seconds", stage.blocked_seconds}};
-}
-
 int run_read(ReadOptions options) {
   const auto started = std::chrono::steady_clock::now();
   EnvironmentOptions env_options;
@@ -194,7 +186,9 @@ int run_read(ReadOptions options) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const LoaderStats stats = loader.stats();
     const ChannelConfig& channel = environment.channel(options.channel);
-    nlohmann::json json = {
+    // The loader's own counts (LoaderStats::to_json, as Python's Loader.stats()), then the run's.
+    nlohmann::ordered_json json = nlohmann::ordered_json::parse(stats.to_json());
+    const nlohmann::ordered_json run = {
         {"channel", channel.name},
         {"format", loader.format()},
         {"dtype", std::string(to_string(loader_options.dtype))},
@@ -204,25 +198,17 @@ int run_read(ReadOptions options) {
         {"shard_index", loader.shard_index()},
         {"sharding", loader.sharding_reason()},
         {"threads", loader.threads()},
-        {"records", stats.read.records},
-        {"records_seen", stats.records_seen},
+        {"records", stats.read.records - stats.resumed_past},  // delivered, or skipped by policy
         {"rows", rows},
         {"padding_rows", padding_rows},
         {"batches", batches},
-        {"skipped_blank_or_header", stats.skipped_rows},
-        {"bad_records", stats.bad_records},
         {"payload_bytes", stats.read.bytes},
-        {"peak_memory_bytes", stats.peak_memory_bytes},
-        {"batch_buffers", stats.batch_buffers},
-        {"stages",
-         {{"read", stage_json(stats.read)},
-          {"decode", stage_json(stats.decode)},
-          {"deliver", stage_json(stats.deliver)}}},
         {"state", nlohmann::json::parse(loader.state().to_json())},
         {"seconds", seconds},
         {"records_per_second", seconds > 0 ? static_cast<double>(stats.read.records) / seconds : 0.0},
         {"payload_bytes_per_second", seconds > 0 ? static_cast<double>(stats.read.bytes) / seconds : 0.0},
     };
+    for (const auto& [key, value] : run.items()) json[key] = value;
     std::cout << json.dump() << '\n';
   }
   return 0;

@@ -10,6 +10,7 @@
 #include <chanload/loader.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -29,6 +30,7 @@
 #include "format/record_reader.h"
 #include "format/recordio_protobuf_decoder.h"
 #include "io/channel_source.h"
+#include "io/listing.h"
 #include "io/stop_signal.h"
 #include "memory/cuda_device.h"
 #include "memory/device_transfer.h"
@@ -239,6 +241,7 @@ class Loader::Impl {
   std::uint64_t epoch_ = 0;
   std::uint64_t position_ = 0;
   std::uint64_t skip_ = 0;
+  std::uint64_t pending_resumed_past_ = 0;  // records passed over to reach the resume position
   std::uint64_t next_sequence_ = 0;
   std::set<std::string> origins_;
   std::uint64_t pending_read_bytes_ = 0;
@@ -268,6 +271,36 @@ class Loader::Impl {
   std::thread reader_;
   std::vector<std::thread> workers_;
 };
+
+namespace {
+
+// A File-mode channel's data as a resume state names it: the objects' names (below the folder) and
+// sizes, hashed (FNV-1a, 64 bits). Modification times are left out: a resumed job downloads the
+// same objects again, at new times.
+std::string file_listing_identity(const ChannelConfig& config) {
+  io::ListingOptions listing;
+  listing.follow_links_outside_channel = true;  // only names and sizes: the read itself checks links
+  const std::string folder = config.path.string();
+  const auto files = io::list_channel_files(folder, listing);
+  std::uint64_t hash = 14695981039346656037ULL;
+  const auto mix = [&](std::string_view text) {
+    for (const char c : text) {
+      hash ^= static_cast<unsigned char>(c);
+      hash *= 1099511628211ULL;
+    }
+  };
+  for (const std::string& file : files) {
+    std::error_code error;
+    const auto size = std::filesystem::file_size(file, error);
+    mix(std::string_view(file).substr(std::min(file.size(), folder.size())));
+    mix(std::string(1, '\0') + std::to_string(error ? 0 : size) + "\n");
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+  return std::to_string(files.size()) + " objects, " + hex;
+}
+
+}  // namespace
 
 Loader::Impl::Impl(const Environment& environment, std::string_view channel, LoaderOptions options)
     : environment_(environment), channel_(channel), options_(std::move(options)) {
@@ -308,8 +341,19 @@ Loader::Impl::Impl(const Environment& environment, std::string_view channel, Loa
     }
     sharding.reason += " (by byte range)";
   }
+  const InputMode mode = options_.mode.value_or(config.mode);
+  const std::string data_identity = mode == InputMode::kPipe ? std::string("pipe") : file_listing_identity(config);
   if (options_.resume) {
     const LoaderState& resume = *options_.resume;
+    if (!resume.channel.empty() && resume.channel != channel_) {
+      throw ConfigError("channel '" + channel_ + "': the resume state was saved on channel '" + resume.channel +
+                        "'");
+    }
+    if (!resume.data.empty() && resume.data != data_identity) {
+      throw ConfigError("channel '" + channel_ + "': the resume state was saved on other data (" + resume.data +
+                        ", this channel's is " + data_identity +
+                        "): objects were added, removed, renamed or resized, or the mode changed");
+    }
     if (resume.num_shards != sharding.num_shards || resume.shard_index != sharding.shard_index) {
       throw ConfigError("channel '" + channel_ + "': the resume state was saved by shard " +
                         std::to_string(resume.shard_index) + " of " + std::to_string(resume.num_shards) +
@@ -330,8 +374,10 @@ Loader::Impl::Impl(const Environment& environment, std::string_view channel, Loa
 
   thread_count = options_.threads;
   if (thread_count == 0) thread_count = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
-  state_ = {start_epoch_,        resume_position_,       seed_, sharding.num_shards, sharding.shard_index,
-            options_.batch_size, options_.shuffle_window};
+  state_ = {start_epoch_,         resume_position_,       seed_,
+            sharding.num_shards,  sharding.shard_index,   options_.batch_size,
+            options_.shuffle_window, options_.reshuffle_each_epoch, channel_,
+            data_identity};
   if (options_.shuffle_window > 0)
     window_ = std::make_unique<pipeline::ShuffleWindow>(options_.shuffle_window);
   if (data_format_ == format::DataFormat::kCsv) {
@@ -522,7 +568,16 @@ void Loader::Impl::read_epoch(std::uint64_t epoch) {
         [this](std::span<const std::byte> payload, const format::RecordPlace& at) { emit(payload, at); });
   }
   if (open_job_) close_job(true);
+  if (position_ < skip_) {
+    // A state whose position this epoch never reaches was not saved by this shard on this data: the
+    // rest of the epoch would be skipped without a word.
+    throw ConfigError("channel '" + channel_ + "': the resume state's position " + std::to_string(skip_) +
+                      " in epoch " + std::to_string(epoch) + " is beyond the " + std::to_string(position_) +
+                      " records this shard has in that epoch");
+  }
   std::lock_guard lock(mutex_);
+  stats_.resumed_past += pending_resumed_past_;
+  pending_resumed_past_ = 0;
   stats_.skipped_rows += skipped_rows;
   stats_.records_seen += seen;
   stats_.read.bytes += pending_read_bytes_;
@@ -590,6 +645,7 @@ void Loader::Impl::start_job() {
 void Loader::Impl::emit(std::span<const std::byte> payload, const format::RecordPlace& place) {
   if (position_ < skip_) {  // resuming: delivered before the state was taken
     ++position_;
+    ++pending_resumed_past_;
     return;
   }
   if (!layout_) {

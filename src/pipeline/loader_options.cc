@@ -10,7 +10,7 @@
 namespace chanload {
 namespace {
 
-constexpr int kStateVersion = 1;
+constexpr int kStateVersion = 2;
 
 void refuse(const std::string& option, const std::string& why) {
   throw ConfigError("loader option " + option + ": " + why);
@@ -67,6 +67,15 @@ void LoaderOptions::validate() const {
       refuse("resume", "the state was saved with shuffle_window " + std::to_string(resume->shuffle_window) +
                            ", this loader has " + std::to_string(shuffle_window));
     }
+    if (resume->batch_size != 0 && resume->position % resume->batch_size != 0) {
+      refuse("resume", "position " + std::to_string(resume->position) + " is not a multiple of batch_size " +
+                           std::to_string(resume->batch_size) + ": no loader saves such a state");
+    }
+    if (resume->reshuffle_each_epoch != reshuffle_each_epoch) {
+      refuse("resume", std::string("the state was saved with reshuffle_each_epoch ") +
+                           (resume->reshuffle_each_epoch ? "true" : "false") + ", this loader has " +
+                           (reshuffle_each_epoch ? "true" : "false"));
+    }
     if (seed && *seed != resume->seed) {
       refuse("resume", "the state was saved with seed " + std::to_string(resume->seed) +
                            ", this loader has " + std::to_string(*seed));
@@ -84,6 +93,8 @@ std::string LoaderState::to_json() const {
       {"position", position},     {"seed", seed},
       {"num_shards", num_shards}, {"shard_index", shard_index},
       {"batch_size", batch_size}, {"shuffle_window", shuffle_window},
+      {"reshuffle_each_epoch", reshuffle_each_epoch}, {"channel", channel},
+      {"data", data},
   };
   return json.dump();
 }
@@ -96,9 +107,12 @@ LoaderState LoaderState::from_json(std::string_view text) {
     throw ConfigError(std::string("loader state: not JSON: ") + e.what());
   }
   if (!json.is_object()) throw ConfigError("loader state: expected a JSON object");
-  if (json.value("version", 0) != kStateVersion) {
+  const auto version = json.find("version");
+  const bool known_version =
+      version != json.end() && version->is_number_unsigned() && (*version == 1 || *version == kStateVersion);
+  if (!known_version) {
     throw ConfigError("loader state: version " + json.value("version", nlohmann::json()).dump() +
-                      ", this chanload reads version " + std::to_string(kStateVersion));
+                      ", this chanload reads versions 1 and " + std::to_string(kStateVersion));
   }
   const auto field = [&](const char* name) -> std::uint64_t {
     const auto it = json.find(name);
@@ -115,6 +129,20 @@ LoaderState LoaderState::from_json(std::string_view text) {
   state.shard_index = field("shard_index");
   state.batch_size = field("batch_size");
   state.shuffle_window = field("shuffle_window");
+  if (*version == kStateVersion) {
+    const auto string_field = [&](const char* name) -> std::string {
+      const auto it = json.find(name);
+      if (it == json.end() || !it->is_string())
+        throw ConfigError(std::string("loader state: \"") + name + "\" missing or not a string");
+      return it->get<std::string>();
+    };
+    const auto flag = json.find("reshuffle_each_epoch");
+    if (flag == json.end() || !flag->is_boolean())
+      throw ConfigError("loader state: \"reshuffle_each_epoch\" missing or not true/false");
+    state.reshuffle_each_epoch = flag->get<bool>();
+    state.channel = string_field("channel");
+    state.data = string_field("data");
+  }
   if (state.num_shards == 0 || state.shard_index >= state.num_shards)
     throw ConfigError("loader state: shard_index not below num_shards");
   return state;

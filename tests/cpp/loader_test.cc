@@ -225,8 +225,14 @@ TEST(Loader, ResumeYieldsExactlyTheRemainingBatches) {
 }
 
 TEST(Loader, StateRoundTripsThroughJsonAndIsRefusedWhenItDoesNotFit) {
-  const LoaderState state{3, 1234, 18446744073709551615ULL, 4, 2, 256, 1000};
+  const LoaderState state{3, 1234, 18446744073709551615ULL, 4, 2, 256, 1000, false, "train", "2 objects, 00ff"};
   EXPECT_EQ(LoaderState::from_json(state.to_json()), state);
+  // A version-1 state (before the channel's identity was kept) is read, its identity unchecked.
+  const LoaderState old = LoaderState::from_json(
+      R"({"version":1,"epoch":1,"position":8,"seed":3,"num_shards":1,"shard_index":0,"batch_size":8,)"
+      R"("shuffle_window":0})");
+  EXPECT_EQ(old.position, 8U);
+  EXPECT_TRUE(old.channel.empty());
   EXPECT_THROW(LoaderState::from_json("{\"version\":1}"), ConfigError);
   EXPECT_THROW(LoaderState::from_json("[1]"), ConfigError);
   EXPECT_THROW(LoaderState::from_json("not json"), ConfigError);
@@ -235,7 +241,7 @@ TEST(Loader, StateRoundTripsThroughJsonAndIsRefusedWhenItDoesNotFit) {
   csv_channel(tree, 10, 1);
   LoaderOptions options;
   options.batch_size = 4;
-  options.resume = LoaderState{0, 4, 1, 1, 0, 8, 0};
+  options.resume = LoaderState{0, 8, 1, 1, 0, 8, 0, true, "", ""};
   try {
     Loader loader(tree.environment(), "train", options);
     FAIL() << "a state saved with another batch size was accepted";
@@ -243,8 +249,86 @@ TEST(Loader, StateRoundTripsThroughJsonAndIsRefusedWhenItDoesNotFit) {
     EXPECT_THAT(e.what(), HasSubstr("batch_size 8, this loader has 4"));
   }
   options.batch_size = 8;
-  options.resume = LoaderState{0, 4, 1, 3, 0, 8, 0};
+  options.resume = LoaderState{0, 8, 1, 3, 0, 8, 0, true, "", ""};
   EXPECT_THROW(Loader(tree.environment(), "train", options), ConfigError);  // another sharding
+}
+
+std::string resume_error(const TestTree& tree, const LoaderOptions& options) {
+  try {
+    Loader loader(tree.environment(), "train", options);
+    while (loader.next()) {
+    }
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Regression: resume took a position past the epoch's records (the rest of the epoch skipped without
+// a word), a position no loader saves, a state from another channel or other data, and another
+// reshuffle_each_epoch.
+TEST(Loader, ResumeRefusesAStateThatCannotBeThisLoaders) {
+  TestTree tree;
+  csv_channel(tree, 40, 2);
+  LoaderOptions options;
+  options.batch_size = 8;
+  options.seed = 1;
+  options.threads = 1;
+  LoaderState saved;
+  {
+    Loader loader(tree.environment(), "train", options);
+    ASSERT_TRUE(loader.next());
+    saved = loader.state();
+  }
+  EXPECT_EQ(saved.channel, "train");
+  EXPECT_THAT(saved.data, HasSubstr("2 objects"));
+  options.seed.reset();
+
+  LoaderState beyond = saved;
+  beyond.position = 400;
+  options.resume = beyond;
+  EXPECT_THAT(resume_error(tree, options), HasSubstr("position 400 in epoch 0 is beyond the 40 records"));
+
+  LoaderState uneven = saved;
+  uneven.position = 5;
+  options.resume = uneven;
+  EXPECT_THAT(resume_error(tree, options), HasSubstr("position 5 is not a multiple of batch_size 8"));
+
+  LoaderState elsewhere = saved;
+  elsewhere.channel = "validation";
+  options.resume = elsewhere;
+  EXPECT_THAT(resume_error(tree, options), HasSubstr("saved on channel 'validation'"));
+
+  options.resume = saved;
+  options.reshuffle_each_epoch = false;
+  EXPECT_THAT(resume_error(tree, options), HasSubstr("reshuffle_each_epoch true, this loader has false"));
+  options.reshuffle_each_epoch = true;
+
+  EXPECT_EQ(resume_error(tree, options), "");  // the state as saved fits
+  tree.write("input/data/train/part-3", row(99));
+  EXPECT_THAT(resume_error(tree, options), HasSubstr("saved on other data"));
+}
+
+// Regression: --stats counted the records passed over to reach the resume position as delivered.
+TEST(Loader, RecordsPassedOverToResumeAreCountedApart) {
+  TestTree tree;
+  csv_channel(tree, 40, 1);
+  LoaderOptions options;
+  options.batch_size = 8;
+  options.seed = 1;
+  LoaderState saved;
+  {
+    Loader loader(tree.environment(), "train", options);
+    take(loader, 3);
+    saved = loader.state();
+  }
+  options.resume = saved;
+  Loader loader(tree.environment(), "train", options);
+  EXPECT_EQ(take(loader).ids().size(), 16U);
+  const LoaderStats stats = loader.stats();
+  EXPECT_EQ(stats.resumed_past, 24U);
+  EXPECT_EQ(stats.read.records - stats.resumed_past, 16U);
+  EXPECT_THAT(stats.to_json(), HasSubstr("\"resumed_past\":24"));
 }
 
 TEST(Loader, PipeModeResumesFromTheRightEpochsFifo) {
