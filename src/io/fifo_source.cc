@@ -30,6 +30,7 @@ class FifoSource final : public ByteSource {
       : path_(std::move(path)),
         fd_(fd),
         read_bytes_(std::min(options.read_bytes, options.chunk_bytes)),
+        idle_timeout_(options.timeout),
         buffer_(options.chunk_bytes),
         waiter_(std::move(stop)) {}
   ~FifoSource() override { ::close(fd_); }
@@ -57,8 +58,17 @@ class FifoSource final : public ByteSource {
                       path_, offset_);
       }
       if (filled > 0) break;  // hand out what we have rather than wait
-      if (waiter_.wait_readable(fd_, Clock::time_point::max()) == WaitResult::kStopped) {
-        throw StoppedError(path_ + ": stopped while reading at byte " + std::to_string(offset_));
+      // A writer that stalls must not hold the reader for ever: the same timeout as every FIFO wait.
+      switch (waiter_.wait_readable(fd_, Clock::now() + idle_timeout_)) {
+        case WaitResult::kReady:
+          break;
+        case WaitResult::kTimedOut:
+          throw TimeoutError(path_ + ": the writer sent nothing for " + seconds_text(idle_timeout_) +
+                                 " (after byte " + std::to_string(offset_) +
+                                 "), and has not closed the FIFO: is it stalled?",
+                             path_);
+        case WaitResult::kStopped:
+          throw StoppedError(path_ + ": stopped while reading at byte " + std::to_string(offset_));
       }
     }
     return {buffer_.data(), filled};
@@ -69,6 +79,7 @@ class FifoSource final : public ByteSource {
   std::string path_;
   int fd_;
   std::size_t read_bytes_;
+  std::chrono::milliseconds idle_timeout_;
   std::vector<std::byte> buffer_;
   FdWaiter waiter_;
   std::uint64_t offset_ = 0;
@@ -131,8 +142,10 @@ std::unique_ptr<ByteSource> open_fifo_source(const std::string& path, const Fifo
       break;
     case WaitResult::kTimedOut:
       ::close(fd);
-      throw TimeoutError(path + ": no writer opened the FIFO within " + seconds_text(options.timeout) +
-                             " (it appeared, but nothing was written to it)",
+      // Linux shows neither a writer's open nor its presence before it writes: either no writer
+      // opened the FIFO, or one did and has written nothing.
+      throw TimeoutError(path + ": nothing arrived within " + seconds_text(options.timeout) +
+                             " (the FIFO exists, but no writer opened it, or its writer wrote nothing)",
                          path);
     case WaitResult::kStopped:
       ::close(fd);

@@ -12,8 +12,8 @@ namespace chanload::io {
 class StopSignal;
 
 struct FifoReadOptions {
-  // How long to wait for the FIFO to appear, and then for its writer to open it. Each wait has the
-  // whole timeout.
+  // How long to wait for the FIFO to appear, then for its writer's first bytes, then for each read
+  // after (a writer that stalls mid-stream). Each wait has the whole timeout.
   std::chrono::milliseconds timeout{std::chrono::minutes(10)};
   std::size_t chunk_bytes = std::size_t{1} << 20;   // largest piece handed out
   std::size_t read_bytes = std::size_t{128} << 10;  // one read(); well under the pipe buffer

@@ -86,8 +86,10 @@ TEST(FifoSource, NoWriterTimesOutNamingTheFifoAndTheWait) {
     (void)open_fifo_source(path, with_timeout(400ms));
     FAIL() << "expected TimeoutError";
   } catch (const TimeoutError& e) {
-    EXPECT_NE(std::string(e.what()).find(path + ": no writer opened the FIFO within 400 ms"),
-              std::string::npos);
+    EXPECT_NE(std::string(e.what()).find(path + ": nothing arrived within 400 ms (the FIFO exists, but no "
+                                                "writer opened it, or its writer wrote nothing)"),
+              std::string::npos)
+        << e.what();
   }
   EXPECT_LT(Clock::now() - start, 5s);
 }
@@ -113,6 +115,59 @@ TEST(FifoSource, AWriterThatDiesMidStreamEndsTheStreamWithWhatItWrote) {
   int status = 0;
   ::waitpid(child, &status, 0);
   EXPECT_TRUE(WIFSIGNALED(status));
+}
+
+// A writer that sends a few bytes, then holds the FIFO open for `hold` before closing it.
+std::thread stalled_writer(const std::string& path, std::chrono::milliseconds hold) {
+  return std::thread([path, hold] {
+    const int fd = ::open(path.c_str(), O_WRONLY);
+    if (fd < 0) return;
+    (void)!::write(fd, "1,2\n", 4);
+    std::this_thread::sleep_for(hold);
+    ::close(fd);
+  });
+}
+
+// Regression: once a writer had sent data, no wait had a timeout: a writer that sent one row and
+// slept 8 s made --pipe-timeout 3 wait the 8 s.
+TEST(FifoSource, AWriterThatStallsTimesOutNamingTheFifoAndTheByte) {
+  TestTree tree;
+  const auto path = (tree.root() / "train_0").string();
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  std::thread writer = stalled_writer(path, 4s);
+  auto source = open_fifo_source(path, with_timeout(400ms));
+  const auto start = Clock::now();
+  try {
+    (void)drain(*source);
+    FAIL() << "expected TimeoutError";
+  } catch (const TimeoutError& e) {
+    EXPECT_NE(std::string(e.what()).find(path + ": the writer sent nothing for 400 ms (after byte 4)"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_LT(Clock::now() - start, 3s);
+  source.reset();
+  writer.join();
+}
+
+TEST(FifoSource, StopEndsAWaitForAStalledWriterPromptly) {
+  TestTree tree;
+  const auto path = (tree.root() / "train_0").string();
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  std::thread writer = stalled_writer(path, 3s);
+  auto options = with_timeout(60s);
+  options.stop = std::make_shared<StopSignal>();
+  auto source = open_fifo_source(path, options);
+  std::thread stopper([stop = options.stop] {
+    std::this_thread::sleep_for(200ms);
+    stop->request_stop();
+  });
+  const auto start = Clock::now();
+  EXPECT_THROW((void)drain(*source), StoppedError);
+  EXPECT_LT(Clock::now() - start, 2s);
+  stopper.join();
+  source.reset();
+  writer.join();
 }
 
 TEST(FifoSource, StopEndsAWaitForAWriterPromptly) {
