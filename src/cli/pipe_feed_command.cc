@@ -26,8 +26,17 @@ struct FeedOptions {
   std::vector<std::string> files;
 };
 
+// SIGTERM and SIGINT remove the FIFO being fed, then end the process as the signal would.
+extern "C" void remove_fifo_and_die(int signal_number) {
+  io::remove_fed_fifo_from_signal_handler();
+  std::signal(signal_number, SIG_DFL);
+  std::raise(signal_number);
+}
+
 int run_pipe_feed(const FeedOptions& options) {
   std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGTERM, remove_fifo_and_die);
+  std::signal(SIGINT, remove_fifo_and_die);
   if (std::string why = env::check_channel_name(options.channel); !why.empty()) {
     throw ConfigError("channel \"" + options.channel + "\": " + why);
   }

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <span>
@@ -51,23 +52,42 @@ int open_for_writing(const std::string& fifo, const FifoFeedOptions& options) {
       throw StoppedError(fifo + ": stopped while waiting for a reader");
     }
     if (std::chrono::steady_clock::now() >= deadline) {
+      const auto ms = options.timeout.count();
       throw TimeoutError(fifo + ": no reader opened the FIFO within " +
-                             std::to_string(options.timeout.count() / 1000) + " s",
+                             (ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms"),
                          fifo);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
 }
 
+// The FIFO being fed, for remove_fed_fifo_from_signal_handler: a fixed buffer (no allocation in a
+// handler) published with a flag.
+char g_fed_fifo[4096];
+std::atomic<bool> g_fed_fifo_set{false};
+
 }  // namespace
+
+void remove_fed_fifo_from_signal_handler() noexcept {
+  if (g_fed_fifo_set.load(std::memory_order_acquire)) ::unlink(g_fed_fifo);
+}
 
 void feed_fifo(const std::string& fifo, const std::vector<std::string>& files,
                const FifoFeedOptions& options) {
   if (::mkfifo(fifo.c_str(), 0600) != 0) throw IoError(fifo + ": mkfifo: " + std::strerror(errno), fifo);
+  const bool publish = fifo.size() < sizeof g_fed_fifo && !g_fed_fifo_set.load(std::memory_order_acquire);
+  if (publish) {
+    std::memcpy(g_fed_fifo, fifo.c_str(), fifo.size() + 1);
+    g_fed_fifo_set.store(true, std::memory_order_release);
+  }
   struct Unlinker {
     const std::string& path;
-    ~Unlinker() { ::unlink(path.c_str()); }
-  } unlinker{fifo};
+    bool published;
+    ~Unlinker() {
+      if (published) g_fed_fifo_set.store(false, std::memory_order_release);
+      ::unlink(path.c_str());
+    }
+  } unlinker{fifo, publish};
 
   const FdCloser out{open_for_writing(fifo, options)};
   std::vector<std::byte> buffer(std::size_t{1} << 20);

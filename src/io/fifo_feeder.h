@@ -24,4 +24,9 @@ struct FifoFeedOptions {
 void feed_fifo(const std::string& fifo, const std::vector<std::string>& files,
                const FifoFeedOptions& options);
 
+// Removes the FIFO a feed_fifo call in this process has created and not yet removed, if any. Async-
+// signal-safe: for a SIGTERM or SIGINT handler, so that a feeder stopped by a signal does not leave
+// its FIFO behind (the next feeder's mkfifo would fail "File exists").
+void remove_fed_fifo_from_signal_handler() noexcept;
+
 }  // namespace chanload::io

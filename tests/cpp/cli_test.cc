@@ -180,6 +180,26 @@ TEST(CliCat, AReaderThatGoesAwayEndsQuietly) {
   EXPECT_THAT(result.output, HasSubstr("xxxxx"));
 }
 
+// Regression: a SIGTERM'd pipe-feed left its FIFO, and the next one failed "File exists".
+TEST(CliPipeFeed, ASignalRemovesTheFifoItCreated) {
+  testing::TestTree tree;
+  tree.write("rows.csv", "1,2\n");
+  const std::string root = tree.root().string();
+  const std::filesystem::path fifo = tree.root() / "input/data/train_0";
+  for (const char* signal_name : {"TERM", "INT"}) {
+    const auto result = testing::run_command(
+        "(" + kCli + " pipe-feed --root " + root + " --channel train " + root + "/rows.csv & pid=$!; " +
+        "for i in $(seq 100); do [ -p " + fifo.string() + " ] && break; sleep 0.05; done; kill -" + signal_name +
+        " $pid; wait $pid; echo status=$?) 2>&1");
+    EXPECT_THAT(result.output, HasSubstr("status=")) << signal_name;
+    EXPECT_FALSE(std::filesystem::exists(fifo)) << signal_name << ": " << result.output;
+  }
+  // The next feeder can create it again.
+  const auto again = testing::run_command(kCli + " pipe-feed --root " + root + " --channel train --timeout 0.2 " +
+                                          root + "/rows.csv 2>&1");
+  EXPECT_THAT(again.output, HasSubstr("no reader opened the FIFO within 200 ms"));
+}
+
 TEST(CliPipeFeed, RefusesAMissingInputFile) {
   testing::TestTree tree;
   const auto result = testing::run_command(kCli + " pipe-feed --root " + tree.root().string() +
