@@ -4,13 +4,19 @@
 #include <chanload/errors.h>
 #include <chanload/loader.h>
 #include <CLI/CLI.hpp>
+#include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/commands.h"
 #include "env/small_file.h"
@@ -45,12 +51,63 @@ std::span<const std::byte> bytes_of(const std::vector<T>& v) {
   return std::as_bytes(std::span<const T>(v));
 }
 
+// --output's files are written under hidden temporary names and renamed into place only when the run
+// succeeds. On an error or a signal the temporary files and any older result under the final names
+// are removed: nothing is left that loads as this run's result.
+class OutputFolder {
+ public:
+  explicit OutputFolder(std::string dir) : dir_(std::move(dir)) { std::filesystem::create_directories(dir_); }
+  ~OutputFolder() {
+    if (!committed_) abandon();
+  }
+  OutputFolder(const OutputFolder&) = delete;
+  OutputFolder& operator=(const OutputFolder&) = delete;
+
+  std::string partial(const std::string& name) {
+    names_.push_back(name);
+    return partial_path(name);
+  }
+  void commit() {
+    for (const std::string& name : names_) {
+      const std::string target = dir_ + "/" + name;
+      if (std::rename(partial_path(name).c_str(), target.c_str()) != 0)
+        throw IoError(target + ": cannot move the output into place: " + std::strerror(errno), target);
+    }
+    committed_ = true;
+  }
+  void abandon() noexcept {
+    for (const char* name : {"features.npy", "labels.npy", "payloads.bin", "offsets.npy"}) {
+      std::error_code ignored;
+      std::filesystem::remove(partial_path(name), ignored);
+      std::filesystem::remove(dir_ + "/" + name, ignored);
+    }
+  }
+
+ private:
+  [[nodiscard]] std::string partial_path(const std::string& name) const { return dir_ + "/." + name + ".partial"; }
+
+  std::string dir_;
+  std::vector<std::string> names_;
+  bool committed_ = false;
+};
+
+// SIGINT and SIGTERM end a read between batches: the outputs are abandoned and --save-state written.
+std::atomic<int> g_stop_signal{0};
+extern "C" void note_stop_signal(int signal_number) { g_stop_signal.store(signal_number); }
+
+void write_state(const std::string& path, const LoaderState& state) {
+  std::ofstream out(path, std::ios::trunc);
+  out << state.to_json() << '\n';
+  out.close();
+  if (!out) throw IoError(path + ": cannot write the state", path);
+}
+
 // The numeric outputs: features.npy and labels.npy (dense rows), <f4 or <f8 as the loader's dtype.
 class NumericOutput {
  public:
-  NumericOutput(const std::string& dir, DType dtype)
-      : features_(dir + "/features.npy", npy_type(dtype), size_of(dtype)),
-        labels_(dir + "/labels.npy", npy_type(dtype), size_of(dtype)) {}
+  NumericOutput(OutputFolder& folder, DType dtype)
+      : features_(folder.partial("features.npy"), npy_type(dtype), size_of(dtype)),
+        labels_(folder.partial("labels.npy"), npy_type(dtype), size_of(dtype)) {}
   void write(const Batch& batch) {
     if (batch.kind() != BatchKind::kDense)
       throw std::logic_error("NumericOutput takes dense batches (densified)");
@@ -63,6 +120,11 @@ class NumericOutput {
       features_.append(std::as_bytes(batch.features()), batch.rows());
       labels_.append(std::as_bytes(batch.labels()), batch.rows());
     }
+  }
+  // No batch came (an empty channel): arrays of shape (0, 0).
+  void set_empty() {
+    features_.set_columns(0);
+    labels_.set_columns(0);
   }
   void close() {
     features_.close();
@@ -79,10 +141,11 @@ class NumericOutput {
 // Raw records: payloads.bin (every payload, back to back) and offsets.npy (int64, records + 1).
 class RawOutput {
  public:
-  explicit RawOutput(const std::string& dir)
-      : payloads_(dir + "/payloads.bin", std::ios::binary | std::ios::trunc),
-        offsets_(dir + "/offsets.npy", "<i8", 8) {
-    if (!payloads_) throw IoError(dir + "/payloads.bin: cannot create", dir + "/payloads.bin");
+  explicit RawOutput(OutputFolder& folder)
+      : payloads_path_(folder.partial("payloads.bin")),
+        payloads_(payloads_path_, std::ios::binary | std::ios::trunc),
+        offsets_(folder.partial("offsets.npy"), "<i8", 8) {
+    if (!payloads_) throw IoError(payloads_path_ + ": cannot create", payloads_path_);
     pending_.push_back(0);
   }
   void write(std::span<const std::byte> payload) {
@@ -96,7 +159,7 @@ class RawOutput {
     flush();
     offsets_.close();
     payloads_.close();
-    if (!payloads_) throw IoError("payloads.bin: write failed", "payloads.bin");
+    if (!payloads_) throw IoError(payloads_path_ + ": write failed", payloads_path_);
   }
 
  private:
@@ -104,6 +167,7 @@ class RawOutput {
     offsets_.append(bytes_of(pending_), pending_.size());
     pending_.clear();
   }
+  std::string payloads_path_;
   std::ofstream payloads_;
   format::NpyWriter offsets_;
   std::vector<std::int64_t> pending_;
@@ -148,39 +212,66 @@ int run_read(ReadOptions options) {
   if (!options.output.empty()) loader_options.densify = true;
 
   Loader loader(environment, options.channel, loader_options);
+  const LoaderState initial_state = loader.state();
+  g_stop_signal.store(0);
+  std::signal(SIGINT, note_stop_signal);
+  std::signal(SIGTERM, note_stop_signal);
+  std::optional<OutputFolder> output;
+  if (!options.output.empty()) output.emplace(options.output);
   std::unique_ptr<NumericOutput> numeric_output;
   std::unique_ptr<RawOutput> raw_output;
+  const auto open_output = [&](bool raw) {
+    if (raw) {
+      raw_output = std::make_unique<RawOutput>(*output);
+    } else {
+      numeric_output = std::make_unique<NumericOutput>(*output, loader_options.dtype);
+    }
+  };
   std::uint64_t batches = 0;
   std::uint64_t rows = 0;
   std::uint64_t padding_rows = 0;  // --last-batch pad's zero rows: in the .npy files, not in rows
   while (!options.max_batches || batches < *options.max_batches) {
-    const std::optional<Batch> batch = loader.next();
+    bool timed_out = false;
+    const std::optional<Batch> batch = loader.next(std::chrono::milliseconds(100), timed_out);
+    if (const int signal_number = g_stop_signal.load(); signal_number != 0) {
+      loader.stop();
+      numeric_output.reset();
+      raw_output.reset();
+      output.reset();  // abandoned: removed
+      // The state says what the outputs hold: with --output, nothing (they are removed), so the
+      // state is where this run began; without, where it stopped.
+      if (!options.save_state.empty())
+        write_state(options.save_state, options.output.empty() ? loader.state() : initial_state);
+      std::cerr << "chanload: stopped by " << (signal_number == SIGINT ? "SIGINT" : "SIGTERM") << " after "
+                << batches << " batches" << (options.output.empty() ? "" : "; the output was removed")
+                << (options.save_state.empty() ? "" : "; the state is in " + options.save_state) << '\n';
+      return 128 + signal_number;
+    }
+    if (timed_out) continue;
     if (!batch) break;
     ++batches;
     rows += batch->rows() - batch->padding_rows();
     padding_rows += batch->padding_rows();
-    if (options.output.empty()) continue;
-    if (!numeric_output && !raw_output) {
-      std::filesystem::create_directories(options.output);
-      if (batch->kind() == BatchKind::kRaw) {
-        raw_output = std::make_unique<RawOutput>(options.output);
-      } else {
-        numeric_output = std::make_unique<NumericOutput>(options.output, batch->dtype());
-      }
-    }
+    if (!output) continue;
+    if (!numeric_output && !raw_output) open_output(batch->kind() == BatchKind::kRaw);
     if (raw_output) {
       for (std::size_t r = 0; r < batch->rows(); ++r) raw_output->write(batch->payload(r));
     } else {
       numeric_output->write(*batch);
     }
   }
-  if (numeric_output) numeric_output->close();
-  if (raw_output) raw_output->close();
-  if (!options.save_state.empty()) {
-    std::ofstream out(options.save_state, std::ios::trunc);
-    out << loader.state().to_json() << '\n';
-    if (!out) throw IoError(options.save_state + ": cannot write the state", options.save_state);
+  if (output) {
+    // An empty channel still writes its (empty) arrays: an older result must not stand for this one.
+    if (!numeric_output && !raw_output) {
+      const std::string& format = loader.format();
+      open_output(format != "csv" && format != "recordio-protobuf");
+      if (numeric_output) numeric_output->set_empty();
+    }
+    if (numeric_output) numeric_output->close();
+    if (raw_output) raw_output->close();
+    output->commit();
   }
+  if (!options.save_state.empty()) write_state(options.save_state, loader.state());
 
   if (options.stats) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -1,4 +1,5 @@
 // The chanload command, run as a user runs it.
+#include <chanload/loader_options.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -337,6 +338,67 @@ TEST(CliRead, AResumeStateThatIsNotARegularFileIsRefused) {
     EXPECT_EQ(result.status, 1) << result.output;
     EXPECT_THAT(result.output, HasSubstr(state + ": not a regular file"));
   }
+}
+
+// Regression: after a DataError --output left a valid-looking features.npy of the rows so far; an
+// empty channel wrote nothing and left an older output in place.
+TEST(CliRead, OutputIsInPlaceOnlyAfterSuccess) {
+  testing::TestTree tree;
+  tree.write_config("inputdataconfig.json", R"({"train": {"ContentType": "text/csv"}})");
+  const std::string root = tree.root().string();
+  const std::string out = (tree.root() / "out").string();
+  tree.write("input/data/train/a.csv", "1,2\n3,4\n");
+  const std::string read = kCli + " read --channel train --batch-size 1 --output " + out + " --root " + root;
+  ASSERT_EQ(testing::run_command(read + " 2>&1").status, 0);
+  EXPECT_EQ(std::filesystem::file_size(out + "/features.npy"), 128U + 4 * 4);
+
+  std::string rows;
+  for (int i = 0; i < 5000; ++i) rows += std::to_string(i) + ",1\n";
+  tree.write("input/data/train/a.csv", rows + "x,y\n");
+  const auto failed = testing::run_command(read + " 2>&1");
+  EXPECT_EQ(failed.status, 1) << failed.output;
+  for (const char* name : {"features.npy", "labels.npy", ".features.npy.partial", ".labels.npy.partial"})
+    EXPECT_FALSE(std::filesystem::exists(out + "/" + name)) << name;
+
+  tree.write("input/data/train/a.csv", "5,6\n");
+  ASSERT_EQ(testing::run_command(read + " 2>&1").status, 0);
+  std::filesystem::remove(tree.root() / "input/data/train/a.csv");
+  const auto empty = testing::run_command(read + " 2>&1");
+  ASSERT_EQ(empty.status, 0) << empty.output;
+  EXPECT_EQ(std::filesystem::file_size(out + "/features.npy"), 128U);  // a header alone: shape (0, 0)
+  const auto header = testing::run_command("head -c 128 " + out + "/features.npy");
+  EXPECT_THAT(header.output, HasSubstr("'shape': (0, 0)"));
+}
+
+// Regression: after SIGINT or SIGTERM the .npy header was blank, and --save-state was not written.
+TEST(CliRead, ASignalRemovesTheOutputAndSavesTheState) {
+  testing::TestTree tree;
+  tree.write_config("inputdataconfig.json",
+                    R"({"train": {"ContentType": "text/csv", "TrainingInputMode": "Pipe"}})");
+  tree.write("rows.csv", "1,2\n3,4\n");
+  const std::string root = tree.root().string();
+  const std::string out = (tree.root() / "out").string();
+  const std::string state = (tree.root() / "state.json").string();
+  // Epoch 0 is fed; the reader then waits for epoch 1's FIFO, and is signalled there.
+  const auto result = testing::run_command(
+      "(" + kCli + " pipe-feed --root " + root + " --channel train " + root + "/rows.csv & " + kCli +
+      " read --channel train --epochs 2 --batch-size 1 --output " + out + " --save-state " + state +
+      " --root " + root + " & pid=$!; sleep 3; kill -TERM $pid; wait $pid; echo status=$?) 2>&1");
+  EXPECT_THAT(result.output, HasSubstr("stopped by SIGTERM after 2 batches; the output was removed"));
+  EXPECT_THAT(result.output, HasSubstr("status=143"));
+  EXPECT_FALSE(std::filesystem::exists(out + "/features.npy"));
+  EXPECT_FALSE(std::filesystem::exists(out + "/.features.npy.partial"));
+  // The outputs were removed, so the state is where the run began: nothing is lost on resume.
+  const auto saved = LoaderState::from_json(testing::run_command("cat " + state).output);
+  EXPECT_EQ(saved.epoch, 0U);
+  EXPECT_EQ(saved.position, 0U);
+  // Without --output the state is where it stopped.
+  const auto measured = testing::run_command(
+      "(" + kCli + " pipe-feed --root " + root + " --channel train " + root + "/rows.csv & " + kCli +
+      " read --channel train --epochs 2 --batch-size 1 --save-state " + state + " --root " + root +
+      " & pid=$!; sleep 3; kill -INT $pid; wait $pid; echo status=$?) 2>&1");
+  EXPECT_THAT(measured.output, HasSubstr("status=130"));
+  EXPECT_EQ(LoaderState::from_json(testing::run_command("cat " + state).output).epoch, 1U);
 }
 
 TEST(CliRead, RawRecordsAsPayloadsAndOffsets) {
