@@ -8,6 +8,8 @@
 #include <pybind11/stl.h>
 
 #include <array>
+#include <limits>
+#include <type_traits>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -136,15 +138,46 @@ std::unique_ptr<Loader> open_loader(const std::string& channel, const std::optio
     return kwargs[name];
   };
   std::size_t used = 0;
+  // pybind11's own message for a bad value names no option ("Unable to cast Python instance to C++
+  // type '?'"), and it takes -1 or 2**64 for an unsigned count as its own kind of failure: every
+  // option is converted here, with its name and what it takes.
+  const auto convert = [](const char* name, const py::object& value, auto& field) {
+    using T = std::remove_reference_t<decltype(field)>;
+    const auto refuse = [&](const std::string& expected) {
+      throw ConfigError("loader option " + std::string(name) + ": " + py::repr(value).cast<std::string>() +
+                        " is not " + expected);
+    };
+    if constexpr (std::is_same_v<T, bool>) {
+      if (!py::isinstance<py::bool_>(value)) refuse("True or False");
+      field = value.cast<bool>();
+    } else if constexpr (std::is_integral_v<T>) {
+      if (!py::isinstance<py::int_>(value) || py::isinstance<py::bool_>(value))
+        refuse("an integer");
+      const py::int_ number = value;
+      if (number < py::int_(0) || number > py::int_(std::numeric_limits<T>::max()))
+        refuse("an integer in 0.." + std::to_string(std::numeric_limits<T>::max()));
+      field = number.cast<T>();
+    } else if constexpr (std::is_floating_point_v<T>) {
+      if (!py::isinstance<py::float_>(value) && !py::isinstance<py::int_>(value)) refuse("a number");
+      field = value.cast<T>();
+    } else {
+      if (!py::isinstance<py::str>(value)) refuse("a string");
+      field = value.cast<T>();
+    }
+  };
   const auto take = [&](const char* name, auto& field) {
     const py::object value = get(name);
     if (kwargs.contains(name)) ++used;
-    if (!value.is_none()) field = value.cast<std::remove_reference_t<decltype(field)>>();
+    if (!value.is_none()) convert(name, value, field);
   };
   const auto take_optional = [&](const char* name, auto& field) {
     const py::object value = get(name);
     if (kwargs.contains(name)) ++used;
-    if (!value.is_none()) field = value.cast<typename std::remove_reference_t<decltype(field)>::value_type>();
+    if (!value.is_none()) {
+      typename std::remove_reference_t<decltype(field)>::value_type converted{};
+      convert(name, value, converted);
+      field = converted;
+    }
   };
   take("format", options.format);
   take_optional("label_size", options.label_size);
@@ -201,6 +234,9 @@ std::unique_ptr<Loader> open_loader(const std::string& channel, const std::optio
                                                 : BadRecords::kError;
   double pipe_timeout = 600;
   take("pipe_timeout", pipe_timeout);
+  if (!(pipe_timeout > 0 && pipe_timeout <= 1e9))  // also NaN
+    throw ConfigError("loader option pipe_timeout: " + std::to_string(pipe_timeout) +
+                      " is not a number of seconds in (0, 1e9]");
   options.pipe_timeout = std::chrono::milliseconds(static_cast<long long>(pipe_timeout * 1000));
   std::optional<std::string> mode;
   take_optional("mode", mode);

@@ -25,6 +25,10 @@ class Loader {
   // for options, channel or device it cannot use (device = "cuda:N" with no such GPU among them).
   Loader(const Environment& environment, std::string_view channel, LoaderOptions options = {});
   ~Loader();  // stops and joins promptly, even while a reader waits on a FIFO
+  // A Loader belongs to the process that made it: its threads do not survive fork(). In a forked
+  // child every call throws Error saying so (make the Loader in the child, or use the spawn start
+  // method), and the destructor leaves the parent's state alone instead of waiting for threads that
+  // are not there.
   Loader(const Loader&) = delete;
   Loader& operator=(const Loader&) = delete;
 
@@ -51,7 +55,9 @@ class Loader {
 
  private:
   class Impl;
+  Impl& impl() const;  // throws Error in a process forked after the Loader was made
   std::unique_ptr<Impl> impl_;
+  long owner_pid_;
 };
 
 }  // namespace chanload

@@ -12,6 +12,7 @@
 #include <random>
 
 #include "cli/commands.h"
+#include "cli/whole_number.h"
 #include "cli/progress.h"
 #include "memory/device_transfer.h"
 #include "sizing/bench_report.h"
@@ -147,16 +148,20 @@ CommandRunner add_bench_command(CLI::App& app) {
                    "csv, recordio-protobuf or tfrecord for generated data; for --data also recordio or lines "
                    "(default: the channel's ContentType, else csv)")
       ->check(CLI::IsMember({"csv", "recordio-protobuf", "recordio", "tfrecord", "lines"}));
-  command->add_option("--label-size", options->label_size, "CSV: leading label columns");
+  command->add_option("--label-size", options->label_size, "CSV: leading label columns")
+      ->check(whole_number());
   command->add_option("--rows", options->rows, "Generated data: rows")
       ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(whole_number());
   command->add_option("--columns", options->columns, "Generated data: values per row, the label included")
       ->check(CLI::Range(2, 1 << 20))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(whole_number());
   command->add_option("--files", options->files, "Generated data: files")
       ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(whole_number());
   command->add_option("--compression", options->compression, "Generated data: none, gzip or zstd")
       ->check(CLI::IsMember({"none", "gzip", "zstd"}))
       ->capture_default_str();
@@ -165,11 +170,14 @@ CommandRunner add_bench_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--batch-size", options->batch_size, "Records per batch")
       ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(whole_number());
   command->add_option("--threads", options->threads, "Measure 1..N decode threads (0: the cores)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(whole_number());
   command->add_option("--prefetch-batches", options->prefetch_batches, "The loader's prefetch")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(whole_number());
   command
       ->add_option("--sample-mib", options->sample_mib,
                    "Stored MiB measured: whole files while they fit, then the next cut to what is left")
@@ -184,7 +192,8 @@ CommandRunner add_bench_command(CLI::App& app) {
       ->add_option("--target-records-per-sec", options->target_records_per_second,
                    "Size the loader for this rate")
       ->check(CLI::PositiveNumber);
-  command->add_option("--gpus", options->gpus, "Size for this many GPUs (with --records-per-gpu-per-sec)");
+  command->add_option("--gpus", options->gpus, "Size for this many GPUs (with --records-per-gpu-per-sec)")
+      ->check(whole_number());
   command
       ->add_option("--records-per-gpu-per-sec", options->records_per_gpu_per_second,
                    "Records each GPU consumes per second")

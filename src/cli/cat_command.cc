@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/whole_number.h"
 #include "io/channel_source.h"
 
 namespace chanload::cli {
@@ -77,13 +78,15 @@ CommandRunner add_cat_command(CLI::App& app) {
   command->add_option("--root", options->root,
                       "Job base directory (default: $SAGEMAKER_BASE_DIR, else /opt/ml)");
   command->add_option("--epochs", options->epochs, "Epochs to read (0: until stopped)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(whole_number());
   command->add_option("--start-epoch", options->start_epoch, "First epoch (Pipe mode: first FIFO index)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(whole_number());
   command
       ->add_option("--pipe-timeout", options->pipe_timeout_seconds,
                    "Seconds to wait for each FIFO to appear and for its writer")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(0.001, 1e9))
       ->capture_default_str();
   command->add_option("--mode", options->mode, "Read as file or pipe (must agree with TrainingInputMode)")
       ->check(CLI::IsMember({"file", "pipe"}));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/whole_number.h"
 #include "env/channel_config.h"
 #include "io/fifo_feeder.h"
 
@@ -66,9 +67,11 @@ CommandRunner add_pipe_feed_command(CLI::App& app) {
   command->add_option("--channel", options->channel, "Channel name")->required();
   command->add_option("--epochs", options->epochs, "Epochs to feed")
       ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(whole_number());
   command->add_option("--start-epoch", options->start_epoch, "Index of the first FIFO")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(whole_number());
   command->add_flag("--gzip", options->gzip, "Compress each file as a gzip member on the way");
   command->add_option("--timeout", options->timeout_seconds, "Seconds to wait for a reader, per epoch")
       ->check(CLI::PositiveNumber)

@@ -19,6 +19,7 @@
 #include <optional>
 
 #include "cli/commands.h"
+#include "cli/whole_number.h"
 #include "env/small_file.h"
 #include "format/npy_writer.h"
 
@@ -322,7 +323,8 @@ CommandRunner add_read_command(CLI::App& app) {
   command->add_option("--mode", options->mode, "file or pipe (default: the channel's TrainingInputMode)")
       ->check(CLI::IsMember({"file", "pipe"}));
   command->add_option("--label-size", loader.label_size,
-                      "CSV: leading label columns (default: the ContentType's label_size, else 0)");
+                      "CSV: leading label columns (default: the ContentType's label_size, else 0)")
+      ->check(whole_number());
   command->add_option("--delimiter", options->delimiter, "CSV field delimiter")->capture_default_str();
   command->add_option("--quote", options->quote, "CSV quote character")->capture_default_str();
   command
@@ -344,18 +346,24 @@ CommandRunner add_read_command(CLI::App& app) {
                    "CSV and RecordIO-protobuf: float32 or float64 features, labels and values")
       ->check(CLI::IsMember({"float32", "float64"}))
       ->capture_default_str();
-  command->add_option("--batch-size", loader.batch_size, "Records per batch")->capture_default_str();
+  command->add_option("--batch-size", loader.batch_size, "Records per batch")->capture_default_str()
+      ->check(whole_number());
   command->add_option("--last-batch", options->last_batch, "An epoch's short last batch: keep, drop or pad")
       ->check(CLI::IsMember({"keep", "drop", "pad"}))
       ->capture_default_str();
   command->add_flag("--drop-last", options->drop_last, "Same as --last-batch drop");
-  command->add_option("--epochs", loader.epochs, "Epochs to read (0: until stopped)")->capture_default_str();
+  command->add_option("--epochs", loader.epochs, "Epochs to read (0: until stopped)")->capture_default_str()
+      ->check(whole_number());
   command
       ->add_option("--shuffle-window", loader.shuffle_window, "Shuffle through a window of this many records")
-      ->capture_default_str();
-  command->add_option("--seed", loader.seed, "Shuffle seed (default: drawn, and reported in the state)");
-  command->add_option("--num-shards", loader.num_shards, "Shards (default: from the job and the process)");
-  command->add_option("--shard-index", loader.shard_index, "This reader's shard, below --num-shards");
+      ->capture_default_str()
+      ->check(whole_number());
+  command->add_option("--seed", loader.seed, "Shuffle seed (default: drawn, and reported in the state)")
+      ->check(whole_number());
+  command->add_option("--num-shards", loader.num_shards, "Shards (default: from the job and the process)")
+      ->check(whole_number());
+  command->add_option("--shard-index", loader.shard_index, "This reader's shard, below --num-shards")
+      ->check(whole_number());
   command->add_flag("--shard-by-byte-range", loader.shard_by_byte_range,
                     "Each shard reads only its share of the bytes (uncompressed File-mode CSV or lines; "
                     "uneven record counts)");
@@ -363,18 +371,23 @@ CommandRunner add_read_command(CLI::App& app) {
                     "File mode: follow symbolic links that point outside the channel's folder (default: "
                     "an error naming the link)");
   command->add_option("--threads", loader.threads, "Decode workers (0: the cores, at most 8)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(whole_number());
   command->add_option("--prefetch-batches", loader.prefetch_batches, "Batches prepared ahead")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(whole_number());
   command->add_option("--memory-budget", loader.memory_budget_bytes, "Bytes the loader may hold")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(whole_number());
   command->add_option("--device", loader.device, "cpu or cuda:N")->capture_default_str();
   command->add_option("--pipe-timeout", options->pipe_timeout_seconds, "Pipe mode: seconds to wait per FIFO")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(0.001, 1e9))
       ->capture_default_str();
   command->add_option("--max-record-bytes", loader.max_record_bytes, "Largest record accepted")
-      ->capture_default_str();
-  command->add_option("--max-batches", options->max_batches, "Stop after this many batches");
+      ->capture_default_str()
+      ->check(whole_number());
+  command->add_option("--max-batches", options->max_batches, "Stop after this many batches")
+      ->check(whole_number());
   command->add_option("--resume", options->resume, "Continue from a state file written by --save-state");
   command->add_option("--save-state", options->save_state, "Write the loader's state (JSON) here at the end");
   command->add_option(

@@ -33,10 +33,25 @@ std::size_t count_more_fields(const char* p, const char* end, char delimiter, ch
   return fields;
 }
 
+// A field as a message shows it: at most 40 bytes, quoted, with control bytes, bytes above 0x7e, the
+// backslash and the quote escaped (\xNN), so a NUL cannot cut the message and an ANSI escape cannot
+// reach the terminal.
 std::string printable(const char* first, const char* last) {
-  std::string text(first, static_cast<std::size_t>(std::min<std::ptrdiff_t>(last - first, 40)));
+  const auto shown = static_cast<std::size_t>(std::min<std::ptrdiff_t>(last - first, 40));
+  std::string text = "\"";
+  for (std::size_t i = 0; i < shown; ++i) {
+    const auto byte = static_cast<unsigned char>(first[i]);
+    if (byte < 0x20 || byte > 0x7e || byte == '\\' || byte == '"') {
+      static constexpr char kHex[] = "0123456789abcdef";
+      text += "\\x";
+      text.push_back(kHex[byte >> 4]);
+      text.push_back(kHex[byte & 0xF]);
+    } else {
+      text.push_back(static_cast<char>(byte));
+    }
+  }
   if (last - first > 40) text += "...";
-  return "\"" + text + "\"";
+  return text + "\"";
 }
 
 }  // namespace

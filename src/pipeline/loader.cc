@@ -9,6 +9,8 @@
 #include <chanload/errors.h>
 #include <chanload/loader.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <chrono>
@@ -179,6 +181,7 @@ class Loader::Impl {
   LoaderState state() const;
   LoaderStats stats() const;
   void stop();
+  [[nodiscard]] const std::string& channel_name() const { return channel_; }
 
   std::string format_name;
   pipeline::Sharding sharding;
@@ -446,7 +449,8 @@ void Loader::Impl::make_pool(Layout layout) {
         "a batch of " + std::to_string(options_.batch_size) + " rows of " + std::to_string(layout.columns) +
         " features and " + std::to_string(layout.label_size) + " labels needs " + std::to_string(slot_bytes) +
         " bytes; memory_budget_bytes " + std::to_string(options_.memory_budget_bytes) +
-        " must hold at least 4 (two batch buffers, half the budget): lower batch_size or raise the budget");
+        " bytes must hold at least 4 such batches, " + std::to_string(4 * slot_bytes) +
+        " bytes (two batch buffers in half the budget): lower batch_size or raise the budget");
   }
   auto pool = std::make_shared<BatchPool>(slot_layout, slots, transfer_);
   std::lock_guard lock(mutex_);
@@ -1033,18 +1037,32 @@ LoaderStats Loader::Impl::stats() const {
 // ---- Loader ----
 
 Loader::Loader(const Environment& environment, std::string_view channel, LoaderOptions options)
-    : impl_(std::make_unique<Impl>(environment, channel, std::move(options))) {}
-Loader::~Loader() = default;
+    : impl_(std::make_unique<Impl>(environment, channel, std::move(options))), owner_pid_(::getpid()) {}
+Loader::~Loader() {
+  // In a forked child the threads are gone and a mutex may have been held at the fork: running the
+  // destructor would wait for ever. The child's copy of the memory is left as it is.
+  if (::getpid() != owner_pid_) (void)impl_.release();  // NOLINT(bugprone-unused-return-value)
+}
+Loader::Impl& Loader::impl() const {
+  if (::getpid() != owner_pid_) {
+    throw Error("channel '" + impl_->channel_name() + "': this Loader was made in process " +
+                std::to_string(owner_pid_) + " and used in process " + std::to_string(::getpid()) +
+                " after a fork(): its threads do not survive a fork. Make the Loader in the process that "
+                "uses it (in a DataLoader worker, chanload.torch.ChannelDataset does), or start "
+                "processes with the spawn method");
+  }
+  return *impl_;
+}
 std::optional<Batch> Loader::next() {
   bool timed_out = false;
-  return impl_->next(std::nullopt, timed_out);
+  return impl().next(std::nullopt, timed_out);
 }
 std::optional<Batch> Loader::next(std::chrono::milliseconds timeout, bool& timed_out) {
-  return impl_->next(Clock::now() + timeout, timed_out);
+  return impl().next(Clock::now() + timeout, timed_out);
 }
-LoaderState Loader::state() const { return impl_->state(); }
-LoaderStats Loader::stats() const { return impl_->stats(); }
-void Loader::stop() { impl_->stop(); }
+LoaderState Loader::state() const { return impl().state(); }
+LoaderStats Loader::stats() const { return impl().stats(); }
+void Loader::stop() { impl().stop(); }
 const std::string& Loader::format() const { return impl_->format_name; }
 std::size_t Loader::num_shards() const { return impl_->sharding.num_shards; }
 std::size_t Loader::shard_index() const { return impl_->sharding.shard_index; }

@@ -49,6 +49,13 @@ void LoaderOptions::validate() const {
            std::to_string(*shard_index) + " is not below num_shards " + std::to_string(*num_shards));
   }
   if (threads > 256) refuse("threads", "above 256");
+  // Every record in the window is held (at least a slot of 64 bytes besides its payload): a window
+  // whose slots alone pass the budget could never be honoured.
+  if (shuffle_window > memory_budget_bytes / 64) {
+    refuse("shuffle_window", std::to_string(shuffle_window) + " records would take more than memory_budget_bytes (" +
+                                 std::to_string(memory_budget_bytes) + " bytes) at 64 bytes a record before "
+                                 "their payloads: lower it or raise the budget");
+  }
   if (prefetch_batches == 0) refuse("prefetch_batches", "must be at least 1");
   if (max_record_bytes == 0) refuse("max_record_bytes", "must be at least 1 byte");
   if (max_record_bytes > format::kMaxRecordBytesLimit) {

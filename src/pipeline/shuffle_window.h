@@ -19,7 +19,8 @@ class ShuffleWindow {
  public:
   using Emit = std::function<void(std::span<const std::byte> payload, const format::RecordPlace& place)>;
 
-  explicit ShuffleWindow(std::size_t capacity) : capacity_(capacity) { slots_.reserve(capacity); }
+  // Slots are made as records arrive: a window larger than the data costs only what it holds.
+  explicit ShuffleWindow(std::size_t capacity) : capacity_(capacity) {}
 
   void start_epoch(std::uint64_t seed) {
     random_ = Random(seed);

@@ -401,6 +401,20 @@ TEST(CliRead, ASignalRemovesTheOutputAndSavesTheState) {
   EXPECT_EQ(LoaderState::from_json(testing::run_command("cat " + state).output).epoch, 1U);
 }
 
+// Regression: --seed -1, 2^64 and 1e23 were clamped to the same seed, and --epochs -1 was 2^64-1.
+TEST(CliRead, ANumberOutOfRangeIsRefusedNamingTheOption) {
+  for (const std::string& option : {std::string("--seed -1"), std::string("--seed 18446744073709551616"),
+                                    std::string("--seed 1e23"), std::string("--epochs -1"),
+                                    std::string("--batch-size 2.5"), std::string("--max-batches 0x10")}) {
+    const auto result = testing::run_command(kCli + " read --channel train --root /nonexistent " + option + " 2>&1");
+    EXPECT_NE(result.status, 0) << option;
+    EXPECT_THAT(result.output, HasSubstr("is not a whole number in 0..18446744073709551615")) << option;
+    EXPECT_THAT(result.output, HasSubstr(option.substr(0, option.find(' ')))) << option;
+  }
+  const auto cat = testing::run_command(kCli + " cat --channel train --root /nonexistent --epochs -2 2>&1");
+  EXPECT_THAT(cat.output, HasSubstr("--epochs: \"-2\" is not a whole number"));
+}
+
 TEST(CliRead, RawRecordsAsPayloadsAndOffsets) {
   testing::TestTree tree;
   tree.write_config("inputdataconfig.json",

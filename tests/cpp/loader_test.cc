@@ -3,6 +3,8 @@
 #include <chanload/errors.h>
 #include <chanload/loader.h>
 #include <gmock/gmock.h>
+#include <unistd.h>
+#include <sys/wait.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -307,6 +309,41 @@ TEST(Loader, ResumeRefusesAStateThatCannotBeThisLoaders) {
   EXPECT_EQ(resume_error(tree, options), "");  // the state as saved fits
   tree.write("input/data/train/part-3", row(99));
   EXPECT_THAT(resume_error(tree, options), HasSubstr("saved on other data"));
+}
+
+// Regression: a Loader made before fork() and used in the child hung (its threads are not there).
+TEST(Loader, UsedAfterAForkItSaysSoInsteadOfHanging) {
+  TestTree tree;
+  csv_channel(tree, 100, 2);
+  LoaderOptions options;
+  options.batch_size = 10;
+  options.threads = 2;
+  Loader loader(tree.environment(), "train", options);
+  ASSERT_TRUE(loader.next());
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::close(fds[0]);
+    std::string message = "no error";
+    try {
+      (void)loader.next();
+    } catch (const Error& e) {
+      message = e.what();
+    }
+    (void)!::write(fds[1], message.data(), message.size());
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string message;
+  char buffer[1024];
+  ssize_t n = 0;
+  while ((n = ::read(fds[0], buffer, sizeof buffer)) > 0) message.append(buffer, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_THAT(message, HasSubstr("after a fork(): its threads do not survive a fork"));
+  EXPECT_TRUE(loader.next());  // the parent's loader goes on
 }
 
 // Regression: --stats counted the records passed over to reach the resume position as delivered.

@@ -223,3 +223,62 @@ def test_the_module_needs_no_cuda_runtime_library():
         pytest.skip("no ldd")
     needed = subprocess.run(["ldd", _core.__file__], capture_output=True, text=True, check=True).stdout
     assert "libcudart" not in needed, needed
+
+
+def test_a_bad_option_value_names_the_option(tmp_path):
+    """Regression: pybind11's "Unable to cast Python instance to C++ type '?'" named no option, and
+    shuffle_window=2**31 ended in a bare std::bad_alloc."""
+    root, _ = csv_job(tmp_path, rows=10)
+    cases = [
+        (dict(batch_size=-1), "loader option batch_size: -1 is not an integer in 0.."),
+        (dict(batch_size="8"), "loader option batch_size: '8' is not an integer"),
+        (dict(seed=2 ** 64), "loader option seed: 18446744073709551616 is not an integer in 0.."),
+        (dict(epochs=1.5), "loader option epochs: 1.5 is not an integer"),
+        (dict(header="yes"), "loader option header: 'yes' is not True or False"),
+        (dict(pipe_timeout=float("nan")), "loader option pipe_timeout"),
+        (dict(shuffle_window=2 ** 31), "loader option shuffle_window: 2147483648 records would take more"),
+    ]
+    for options, message in cases:
+        with pytest.raises(chanload.ConfigError) as error:
+            chanload.Loader("train", str(root), **options)
+        assert message in str(error.value), (options, str(error.value))
+
+
+def test_stats_use_the_same_names_as_the_command(tmp_path, chanload_bin):
+    root, _ = csv_job(tmp_path, rows=100)
+    loader = chanload.Loader("train", str(root), batch_size=10)
+    assert sum(1 for _ in loader) == 10
+    stats = loader.stats()
+    command = json.loads(subprocess.run([chanload_bin, "read", "--channel", "train", "--root", str(root),
+                                         "--batch-size", "10", "--stats"], check=True,
+                                        capture_output=True, text=True).stdout)
+    for key in ("read", "decode", "deliver", "batches", "rows", "bad_records", "skipped_rows",
+                "records_seen", "resumed_past", "peak_memory_bytes", "batch_buffers"):
+        assert key in stats and key in command, key
+    assert stats["rows"] == command["rows"] == 100
+    assert stats["read"]["records"] == command["read"]["records"] == 100
+
+
+def _next_in_forked_child(loader, queue):
+    try:
+        next(loader)
+        queue.put("no error")
+    except chanload.Error as error:
+        queue.put(str(error))
+
+
+def test_a_loader_used_after_fork_raises_instead_of_hanging(tmp_path):
+    """Regression: a Loader made in the parent and used in a child forked by multiprocessing hung."""
+    import multiprocessing
+    root, _ = csv_job(tmp_path, rows=1000)
+    loader = chanload.Loader("train", str(root), batch_size=10, threads=2)
+    next(loader)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_next_in_forked_child, args=(loader, queue))
+    child.start()
+    message = queue.get(timeout=60)
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    assert "after a fork(): its threads do not survive a fork" in message
+    assert next(loader).rows == 10
