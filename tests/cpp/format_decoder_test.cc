@@ -239,6 +239,15 @@ TEST(CsvDecoder, ASpaceDelimiterSeparatesByRunsOfWhitespace) {
   EXPECT_THAT(csv_error({"1 2.5x 3"}, spaces), HasSubstr("a.csv line 1: field 2: \"2.5x\" is not a number"));
 }
 
+// Regression: a field's bytes were echoed raw: a NUL cut the message, an ANSI escape reached the
+// terminal.
+TEST(CsvDecoder, AFieldInAMessageHasItsControlBytesEscaped) {
+  const std::string message = csv_error({std::string("1,2\0x\x1b[31mred\\q,3", 17)});
+  EXPECT_THAT(message, HasSubstr("field 2: \"2\\x00x\\x1b[31mred\\x5cq\" is not a number")) << message;
+  EXPECT_EQ(message.find('\x1b'), std::string::npos);
+  EXPECT_EQ(message.find('\0'), std::string::npos);
+}
+
 // Regression: a bare sign decoded as 0 instead of being refused.
 TEST(CsvDecoder, ASignAloneIsNotANumber) {
   for (const std::string row : {"1,+,3", "1,\"+\",3", "1, + ,3", "1,-,3"}) {

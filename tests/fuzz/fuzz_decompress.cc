@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "format/framer_factories.h"
 #include "io/decompress.h"
 
 namespace {
@@ -29,14 +30,19 @@ class BytesSource final : public chanload::io::ByteSource {
   std::string name_ = "fuzz";
 };
 
+bool tfrecord_header(std::span<const std::byte> prefix) { return chanload::format::is_tfrecord_header(prefix); }
+
 }  // namespace
 
+// data[0]: the piece size (low 7 bits) and whether a TFRecord header may mark the stream plain (bit 7).
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
+  chanload::io::PlainSignature plain;
+  if ((data[0] & 0x80U) != 0) plain = {chanload::format::kTFRecordHeaderBytes, &tfrecord_header};
   try {
-    auto source =
-        chanload::io::decompressing(std::make_unique<BytesSource>(data + 1, size - 1, 1 + data[0] % 97),
-                                    chanload::io::CompressionMode::kAuto, 4096);
+    auto source = chanload::io::decompressing(
+        std::make_unique<BytesSource>(data + 1, size - 1, 1 + (data[0] & 0x7FU) % 97),
+        chanload::io::CompressionMode::kAuto, 4096, nullptr, plain);
     std::size_t total = 0;
     while (true) {
       const auto piece = source->next();

@@ -43,6 +43,17 @@ def write(target, name, data):
     (folder / name).write_bytes(data)
 
 
+def masked_crc32c(data):
+    """TFRecord's masked CRC32C (Castagnoli), bit by bit: seeds are small."""
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    crc ^= 0xFFFFFFFF
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
 def main():
     csv = b'1,0.5,"2.5"\n0, -1e3 ,nan\n"a\nb",3\n\n'
     write("fuzz_framers", "lines", bytes([7, 0]) + b"alpha\nbeta\r\n\nlast")
@@ -71,6 +82,12 @@ def main():
     zstd = subprocess.run(["zstd", "-q", "-c"], input=text, capture_output=True, check=True).stdout
     write("fuzz_decompress", "zstd", bytes([5]) + zstd)
     write("fuzz_decompress", "plain", bytes([0]) + text)
+    # pzstd's shape: a skippable frame (magic 0x184D2A50, 4-byte size, its bytes) before the frame.
+    write("fuzz_decompress", "zstd-skippable", bytes([6]) + struct.pack("<II", 0x184D2A50, 4) + b"\0\0\0\0" + zstd)
+    # The high bit asks for the TFRecord signature: a plain TFRecord whose first length begins 1f 8b.
+    length = struct.pack("<Q", 35615)
+    write("fuzz_decompress", "tfrecord-like-gzip",
+          bytes([0x80 | 7]) + length + struct.pack("<I", masked_crc32c(length)) + b"r" * 64)
 
 
 if __name__ == "__main__":
