@@ -218,20 +218,12 @@ std::unique_ptr<Loader> open_loader(const std::string& channel, const std::optio
   options.recordio_dmlc_join = recordio_join == "dmlc";
   bool drop_last = false;
   take("drop_last", drop_last);
-  std::string last_batch = drop_last ? "drop" : "keep";
-  take("last_batch", last_batch);
-  if (last_batch != "keep" && last_batch != "drop" && last_batch != "pad")
-    throw ConfigError("loader option last_batch: \"" + last_batch + "\" is not keep, drop or pad");
-  options.last_batch = last_batch == "drop"  ? LastBatch::kDrop
-                       : last_batch == "pad" ? LastBatch::kPad
-                                             : LastBatch::kKeep;
+  std::optional<std::string> last_batch;
+  take_optional("last_batch", last_batch);
+  options.last_batch = resolve_last_batch(last_batch, drop_last);
   std::string bad_records = "error";
   take("bad_records", bad_records);
-  if (bad_records != "error" && bad_records != "skip" && bad_records != "warn")
-    throw ConfigError("loader option bad_records: \"" + bad_records + "\" is not error, skip or warn");
-  options.bad_records = bad_records == "skip"   ? BadRecords::kSkip
-                        : bad_records == "warn" ? BadRecords::kWarn
-                                                : BadRecords::kError;
+  options.bad_records = parse_bad_records(bad_records);
   double pipe_timeout = 600;
   take("pipe_timeout", pipe_timeout);
   if (!(pipe_timeout > 0 && pipe_timeout <= 1e9))  // also NaN
@@ -240,11 +232,7 @@ std::unique_ptr<Loader> open_loader(const std::string& channel, const std::optio
   options.pipe_timeout = std::chrono::milliseconds(static_cast<long long>(pipe_timeout * 1000));
   std::optional<std::string> mode;
   take_optional("mode", mode);
-  if (mode) {
-    if (*mode != "File" && *mode != "Pipe")
-      throw ConfigError("loader option mode: \"" + *mode + "\" is not File or Pipe");
-    options.mode = *mode == "Pipe" ? InputMode::kPipe : InputMode::kFile;
-  }
+  if (mode) options.mode = parse_loader_mode(*mode);
   if (kwargs.contains("resume")) {
     ++used;
     if (!get("resume").is_none()) options.resume = LoaderState::from_json(state_json(get("resume")));
@@ -252,7 +240,7 @@ std::unique_ptr<Loader> open_loader(const std::string& channel, const std::optio
   if (used != kwargs.size()) {
     for (const auto& item : kwargs) {
       const auto name = item.first.cast<std::string>();
-      static const std::array<const char*, 32> known{"shard_by_byte_range",
+      static const std::array<const char*, 31> known{"shard_by_byte_range",
                                                      "follow_links_outside_channel",
                                                      "dtype",
                                                      "format",
@@ -282,8 +270,7 @@ std::unique_ptr<Loader> open_loader(const std::string& channel, const std::optio
                                                      "mode",
                                                      "resume",
                                                      "root",
-                                                     "channel",
-                                                     "probe_devices"};
+                                                     "channel"};
       if (std::find_if(known.begin(), known.end(), [&](const char* k) { return name == k; }) == known.end())
         throw py::type_error("Loader() got an unexpected keyword argument '" + name + "'");
     }
@@ -323,7 +310,7 @@ void bind_loader(py::module_& m) {
         const Environment environment = Environment::load(env_options);
         const pipeline::Sharding sharding =
             pipeline::resolve_sharding(environment, environment.channel(channel), std::nullopt, std::nullopt,
-                                       pipeline::process_getenv());
+                                       pipeline::variables_of(environment));
         return py::make_tuple(sharding.num_shards, sharding.shard_index);
       },
       py::arg("channel"), py::arg("root") = py::none(),

@@ -86,6 +86,10 @@ class Environment {
 
   // Typed access to the same properties.
   [[nodiscard]] const std::filesystem::path& root() const { return root_; }
+  // A process environment variable as this Environment reads them: through
+  // EnvironmentOptions::getenv when one was given, else the process's own. The loader's sharding
+  // (RANK, LOCAL_RANK, OMPI_COMM_WORLD_*) reads them here too.
+  [[nodiscard]] std::optional<std::string> variable(const std::string& name) const;
   [[nodiscard]] const std::string& current_host() const { return current_host_; }
   [[nodiscard]] const std::vector<std::string>& hosts() const { return hosts_; }
   // Index of current_host among the hosts sorted lexicographically (the platform's order); the
@@ -154,6 +158,7 @@ class Environment {
   std::vector<std::string> hosts_;
   std::vector<ChannelConfig> channels_;
   Value properties_ = Value::dict();
+  std::function<std::optional<std::string>(const std::string&)> getenv_;
 };
 
 }  // namespace chanload

@@ -28,6 +28,19 @@ enum class BadRecords {
   kWarn,   // skipped, counted, and the first few reported on stderr
 };
 
+// The one spelling of each enum option, shared by C++, `chanload read` and Python: to_string gives
+// it, parse_* takes it and throws ConfigError naming the option and the choices otherwise.
+[[nodiscard]] std::string_view to_string(LastBatch last_batch);  // "keep", "drop", "pad"
+[[nodiscard]] LastBatch parse_last_batch(std::string_view name);
+[[nodiscard]] std::string_view to_string(BadRecords bad_records);  // "error", "skip", "warn"
+[[nodiscard]] BadRecords parse_bad_records(std::string_view name);
+// The loader's mode option: "File" or "Pipe" as TrainingInputMode spells them; "file" and "pipe"
+// are taken too (the command's historical spelling). FastFile is refused: it reads as File.
+[[nodiscard]] InputMode parse_loader_mode(std::string_view name);
+// last_batch as given, reconciled with drop_last (DataLoader's spelling of "drop"): drop_last with a
+// last_batch other than "drop" is a contradiction, refused.
+[[nodiscard]] LastBatch resolve_last_batch(std::optional<std::string_view> last_batch, bool drop_last);
+
 // Where a loader stands: enough to resume it exactly. O(1) in the size of the data.
 struct LoaderState {
   std::uint64_t epoch = 0;     // the epoch the next batch comes from

@@ -3,6 +3,8 @@
 #include <chanload/errors.h>
 #include <unistd.h>
 
+#include <chanload/loader_options.h>
+
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdlib>
@@ -94,7 +96,7 @@ int run_bench(const BenchOptions& options) {
   config.synthetic.compression = options.compression == "gzip"   ? sizing::StoredCompression::kGzip
                                  : options.compression == "zstd" ? sizing::StoredCompression::kZstd
                                                                  : sizing::StoredCompression::kNone;
-  config.mode = options.mode == "pipe" ? InputMode::kPipe : InputMode::kFile;
+  config.mode = parse_loader_mode(options.mode);
   config.batch_size = options.batch_size;
   config.max_threads = options.threads;
   config.prefetch_batches = options.prefetch_batches;
@@ -165,8 +167,8 @@ CommandRunner add_bench_command(CLI::App& app) {
   command->add_option("--compression", options->compression, "Generated data: none, gzip or zstd")
       ->check(CLI::IsMember({"none", "gzip", "zstd"}))
       ->capture_default_str();
-  command->add_option("--mode", options->mode, "file, or pipe (the bench feeds a FIFO itself)")
-      ->check(CLI::IsMember({"file", "pipe"}))
+  command->add_option("--mode", options->mode, "File, or Pipe (the bench feeds a FIFO itself)")
+      ->check(CLI::IsMember({"File", "Pipe", "file", "pipe"}))
       ->capture_default_str();
   command->add_option("--batch-size", options->batch_size, "Records per batch")
       ->check(CLI::PositiveNumber)

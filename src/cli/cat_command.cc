@@ -2,6 +2,8 @@
 #include <chanload/environment.h>
 #include <chanload/errors.h>
 #include <unistd.h>
+#include <chanload/loader_options.h>
+
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <csignal>
@@ -51,8 +53,7 @@ int run_cat(const CatOptions& options) {
   read.epochs = options.epochs;
   read.start_epoch = options.start_epoch;
   read.pipe_timeout = std::chrono::milliseconds(static_cast<long long>(options.pipe_timeout_seconds * 1000));
-  if (options.mode == "file") read.mode = InputMode::kFile;
-  if (options.mode == "pipe") read.mode = InputMode::kPipe;
+  if (!options.mode.empty()) read.mode = parse_loader_mode(options.mode);
   if (options.io == "pread") read.backend = io::IoBackend::kPread;
   if (options.io == "io_uring") read.backend = io::IoBackend::kIoUring;
   if (options.decompress == "none") read.compression = io::CompressionMode::kNone;
@@ -88,8 +89,8 @@ CommandRunner add_cat_command(CLI::App& app) {
                    "Seconds to wait for each FIFO to appear and for its writer")
       ->check(CLI::Range(0.001, 1e9))
       ->capture_default_str();
-  command->add_option("--mode", options->mode, "Read as file or pipe (must agree with TrainingInputMode)")
-      ->check(CLI::IsMember({"file", "pipe"}));
+  command->add_option("--mode", options->mode, "Read as File or Pipe (must agree with TrainingInputMode)")
+      ->check(CLI::IsMember({"File", "Pipe", "file", "pipe"}));
   command->add_option("--io", options->io, "File reads: auto, io_uring or pread")
       ->check(CLI::IsMember({"auto", "io_uring", "pread"}))
       ->capture_default_str();

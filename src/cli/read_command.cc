@@ -34,7 +34,7 @@ struct ReadOptions {
   std::string delimiter = ",";
   std::string quote = "\"";
   std::string recordio_join = "aws";
-  std::string last_batch = "keep";
+  std::optional<std::string> last_batch;
   bool drop_last = false;
   bool empty_is_error = false;
   std::string bad_records = "error";
@@ -195,16 +195,10 @@ int run_read(ReadOptions options) {
   if (options.quote.size() != 1) throw ConfigError("--quote takes one character");
   loader_options.quote = options.quote[0];
   loader_options.recordio_dmlc_join = options.recordio_join == "dmlc";
-  if (!options.mode.empty())
-    loader_options.mode = options.mode == "pipe" ? InputMode::kPipe : InputMode::kFile;
+  if (!options.mode.empty()) loader_options.mode = parse_loader_mode(options.mode);
   loader_options.empty_is_nan = !options.empty_is_error;
-  loader_options.bad_records = options.bad_records == "skip"   ? BadRecords::kSkip
-                               : options.bad_records == "warn" ? BadRecords::kWarn
-                                                               : BadRecords::kError;
-  loader_options.last_batch = options.drop_last              ? LastBatch::kDrop
-                              : options.last_batch == "drop" ? LastBatch::kDrop
-                              : options.last_batch == "pad"  ? LastBatch::kPad
-                                                             : LastBatch::kKeep;
+  loader_options.bad_records = parse_bad_records(options.bad_records);
+  loader_options.last_batch = resolve_last_batch(options.last_batch, options.drop_last);
   loader_options.dtype = parse_dtype(options.dtype);
   loader_options.pipe_timeout =
       std::chrono::milliseconds(static_cast<long long>(options.pipe_timeout_seconds * 1000));
@@ -320,8 +314,9 @@ CommandRunner add_read_command(CLI::App& app) {
   LoaderOptions& loader = options->loader;
   command->add_option("--format", loader.format, "csv, recordio-protobuf, recordio, tfrecord or lines")
       ->check(CLI::IsMember({"csv", "recordio-protobuf", "recordio", "tfrecord", "lines"}));
-  command->add_option("--mode", options->mode, "file or pipe (default: the channel's TrainingInputMode)")
-      ->check(CLI::IsMember({"file", "pipe"}));
+  command
+      ->add_option("--mode", options->mode, "File or Pipe (default: the channel's TrainingInputMode)")
+      ->check(CLI::IsMember({"File", "Pipe", "file", "pipe"}));
   command->add_option("--label-size", loader.label_size,
                       "CSV: leading label columns (default: the ContentType's label_size, else 0)")
       ->check(whole_number());
@@ -348,9 +343,8 @@ CommandRunner add_read_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--batch-size", loader.batch_size, "Records per batch")->capture_default_str()
       ->check(whole_number());
-  command->add_option("--last-batch", options->last_batch, "An epoch's short last batch: keep, drop or pad")
-      ->check(CLI::IsMember({"keep", "drop", "pad"}))
-      ->capture_default_str();
+  command->add_option("--last-batch", options->last_batch, "An epoch's short last batch: keep (default), drop or pad")
+      ->check(CLI::IsMember({"keep", "drop", "pad"}));
   command->add_flag("--drop-last", options->drop_last, "Same as --last-batch drop");
   command->add_option("--epochs", loader.epochs, "Epochs to read (0: until stopped)")->capture_default_str()
       ->check(whole_number());
@@ -376,7 +370,7 @@ CommandRunner add_read_command(CLI::App& app) {
   command->add_option("--prefetch-batches", loader.prefetch_batches, "Batches prepared ahead")
       ->capture_default_str()
       ->check(whole_number());
-  command->add_option("--memory-budget", loader.memory_budget_bytes, "Bytes the loader may hold")
+  command->add_option("--memory-budget-bytes,--memory-budget", loader.memory_budget_bytes, "Bytes the loader may hold")
       ->capture_default_str()
       ->check(whole_number());
   command->add_option("--device", loader.device, "cpu or cuda:N")->capture_default_str();

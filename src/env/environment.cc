@@ -174,6 +174,10 @@ Value optional_string_value(const std::optional<std::string>& value) {
 
 }  // namespace
 
+std::optional<std::string> Environment::variable(const std::string& name) const {
+  return getenv_ ? getenv_(name) : process_getenv(name);
+}
+
 class EnvironmentBuilder {
  public:
   static Environment build(const EnvironmentOptions& options);
@@ -346,6 +350,7 @@ Environment EnvironmentBuilder::build(const EnvironmentOptions& options) {
   props["user_entry_point"] = user_entry_point;
 
   Environment environment;
+  environment.getenv_ = getenv;
   environment.root_ = base;
   environment.current_host_ = resources.current_host;
   environment.hosts_ = resources.hosts;

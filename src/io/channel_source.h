@@ -78,10 +78,7 @@ class ChannelSource {
   // The next chunk, or nullopt after the last epoch.
   std::optional<Chunk> next();
 
-  [[nodiscard]] const ChannelConfig& channel() const { return channel_; }
   [[nodiscard]] InputMode mode() const { return mode_; }
-  // File mode: the files read each epoch, as listed when the source was made.
-  [[nodiscard]] const std::vector<std::string>& files() const { return files_; }
   // The epoch being read (Pipe mode: the FIFO index); an epoch is spent only once its FIFO is open.
   [[nodiscard]] std::uint64_t epoch() const { return epoch_; }
   [[nodiscard]] std::string fifo_path(std::uint64_t epoch) const;

@@ -80,8 +80,6 @@ class BatchPool : public std::enable_shared_from_this<BatchPool> {
   void account(BatchSlot* slot);
   [[nodiscard]] std::size_t bytes() const;  // host memory held by the slots made so far
   [[nodiscard]] std::size_t capacity() const { return capacity_; }
-  [[nodiscard]] const SlotLayout& layout() const { return layout_; }
-  [[nodiscard]] const std::shared_ptr<memory::DeviceTransfer>& transfer() const { return transfer_; }
 
  private:
   SlotLayout layout_;

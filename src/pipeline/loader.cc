@@ -331,7 +331,7 @@ Loader::Impl::Impl(const Environment& environment, std::string_view channel, Loa
   protobuf_options_.max_row_bytes = options_.max_record_bytes;
 
   sharding = pipeline::resolve_sharding(environment_, config, options_.num_shards, options_.shard_index,
-                                        pipeline::process_getenv());
+                                        pipeline::variables_of(environment_));
   if (options_.shard_by_byte_range) {
     if (data_format_ != format::DataFormat::kCsv && data_format_ != format::DataFormat::kLines) {
       throw ConfigError(

@@ -24,6 +24,61 @@ DType parse_dtype(std::string_view name) {
   throw ConfigError("loader option dtype: \"" + std::string(name) + "\" is not float32 or float64");
 }
 
+std::string_view to_string(LastBatch last_batch) {
+  switch (last_batch) {
+    case LastBatch::kKeep:
+      return "keep";
+    case LastBatch::kDrop:
+      return "drop";
+    case LastBatch::kPad:
+      return "pad";
+  }
+  return "?";
+}
+
+LastBatch parse_last_batch(std::string_view name) {
+  for (const LastBatch value : {LastBatch::kKeep, LastBatch::kDrop, LastBatch::kPad}) {
+    if (name == to_string(value)) return value;
+  }
+  throw ConfigError("loader option last_batch: \"" + std::string(name) + "\" is not keep, drop or pad");
+}
+
+std::string_view to_string(BadRecords bad_records) {
+  switch (bad_records) {
+    case BadRecords::kError:
+      return "error";
+    case BadRecords::kSkip:
+      return "skip";
+    case BadRecords::kWarn:
+      return "warn";
+  }
+  return "?";
+}
+
+BadRecords parse_bad_records(std::string_view name) {
+  for (const BadRecords value : {BadRecords::kError, BadRecords::kSkip, BadRecords::kWarn}) {
+    if (name == to_string(value)) return value;
+  }
+  throw ConfigError("loader option bad_records: \"" + std::string(name) + "\" is not error, skip or warn");
+}
+
+InputMode parse_loader_mode(std::string_view name) {
+  if (name == "File" || name == "file") return InputMode::kFile;
+  if (name == "Pipe" || name == "pipe") return InputMode::kPipe;
+  throw ConfigError("loader option mode: \"" + std::string(name) +
+                    "\" is not File or Pipe (FastFile channels are read as File)");
+}
+
+LastBatch resolve_last_batch(std::optional<std::string_view> last_batch, bool drop_last) {
+  if (!last_batch) return drop_last ? LastBatch::kDrop : LastBatch::kKeep;
+  const LastBatch chosen = parse_last_batch(*last_batch);
+  if (drop_last && chosen != LastBatch::kDrop) {
+    throw ConfigError("loader option drop_last: true contradicts last_batch \"" + std::string(*last_batch) +
+                      "\" (drop_last is last_batch \"drop\"; give one of them)");
+  }
+  return chosen;
+}
+
 void LoaderOptions::validate() const {
   if (!format.empty() && !format::parse_data_format(format)) {
     refuse("format", "\"" + format + "\" is not one of csv, recordio-protobuf, recordio, tfrecord, lines");

@@ -58,12 +58,8 @@ std::string describe(std::size_t index, std::size_t count) {
 
 }  // namespace
 
-GetEnv process_getenv() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    const char* value = std::getenv(name.c_str());  // NOLINT(concurrency-mt-unsafe): read once at open
-    if (value == nullptr) return std::nullopt;
-    return std::string(value);
-  };
+GetEnv variables_of(const Environment& environment) {
+  return [&environment](const std::string& name) { return environment.variable(name); };
 }
 
 Sharding resolve_sharding(const Environment& environment, const ChannelConfig& channel,

@@ -29,6 +29,7 @@ Sharding resolve_sharding(const Environment& environment, const ChannelConfig& c
                           std::optional<std::size_t> num_shards, std::optional<std::size_t> shard_index,
                           const GetEnv& getenv);
 
-GetEnv process_getenv();
+// The environment's variables (Environment::variable: its getenv option, else the process's).
+GetEnv variables_of(const Environment& environment);
 
 }  // namespace chanload::pipeline

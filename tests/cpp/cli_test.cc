@@ -415,6 +415,21 @@ TEST(CliRead, ANumberOutOfRangeIsRefusedNamingTheOption) {
   EXPECT_THAT(cat.output, HasSubstr("--epochs: \"-2\" is not a whole number"));
 }
 
+// Regression: --drop-last silently won over --last-batch in the command and lost in Python.
+TEST(CliRead, DropLastAndAnotherLastBatchAreRefusedAndModeTakesEitherCase) {
+  testing::TestTree tree;
+  tree.write_config("inputdataconfig.json", R"({"train": {"ContentType": "text/csv"}})");
+  tree.write("input/data/train/a.csv", "1,2\n3,4\n5,6\n");
+  const std::string read = kCli + " read --channel train --batch-size 2 --stats --root " + tree.root().string();
+  const auto refused = testing::run_command(read + " --drop-last --last-batch pad 2>&1");
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_THAT(refused.output, HasSubstr("drop_last: true contradicts last_batch \"pad\""));
+  EXPECT_THAT(testing::run_command(read + " --drop-last").output, HasSubstr("\"rows\":2"));
+  for (const char* mode : {"File", "file"})
+    EXPECT_THAT(testing::run_command(read + " --mode " + mode).output, HasSubstr("\"rows\":3")) << mode;
+  EXPECT_THAT(testing::run_command(read + " --memory-budget-bytes 2000000").output, HasSubstr("\"rows\":3"));
+}
+
 TEST(CliRead, RawRecordsAsPayloadsAndOffsets) {
   testing::TestTree tree;
   tree.write_config("inputdataconfig.json",

@@ -346,6 +346,39 @@ TEST(Loader, UsedAfterAForkItSaysSoInsteadOfHanging) {
   EXPECT_TRUE(loader.next());  // the parent's loader goes on
 }
 
+// Regression: the loader read RANK/WORLD_SIZE from the process, ignoring EnvironmentOptions::getenv.
+TEST(Loader, ShardingReadsTheEnvironmentsOwnVariables) {
+  TestTree tree;
+  csv_channel(tree, 40, 1);
+  EnvironmentOptions env;
+  env.root = tree.root();
+  env.probe_devices = false;
+  env.getenv = [](const std::string& name) -> std::optional<std::string> {
+    if (name == "RANK") return "1";
+    if (name == "WORLD_SIZE") return "4";
+    return std::nullopt;
+  };
+  Loader loader(Environment::load(env), "train", LoaderOptions{});
+  EXPECT_EQ(loader.num_shards(), 4U);
+  EXPECT_EQ(loader.shard_index(), 1U);
+}
+
+TEST(LoaderVocabulary, EveryEnumHasOneSpellingBothWays) {
+  for (const LastBatch value : {LastBatch::kKeep, LastBatch::kDrop, LastBatch::kPad})
+    EXPECT_EQ(parse_last_batch(to_string(value)), value);
+  for (const BadRecords value : {BadRecords::kError, BadRecords::kSkip, BadRecords::kWarn})
+    EXPECT_EQ(parse_bad_records(to_string(value)), value);
+  EXPECT_EQ(parse_loader_mode(to_string(InputMode::kPipe)), InputMode::kPipe);
+  EXPECT_EQ(parse_loader_mode("file"), InputMode::kFile);
+  EXPECT_THROW((void)parse_loader_mode("FastFile"), ConfigError);
+  EXPECT_THROW((void)parse_last_batch("Drop"), ConfigError);
+  // drop_last is last_batch "drop": given with another last_batch it contradicts it, in any caller.
+  EXPECT_EQ(resolve_last_batch(std::nullopt, true), LastBatch::kDrop);
+  EXPECT_EQ(resolve_last_batch("drop", true), LastBatch::kDrop);
+  EXPECT_EQ(resolve_last_batch("pad", false), LastBatch::kPad);
+  EXPECT_THROW((void)resolve_last_batch("keep", true), ConfigError);
+}
+
 // Regression: --stats counted the records passed over to reach the resume position as delivered.
 TEST(Loader, RecordsPassedOverToResumeAreCountedApart) {
   TestTree tree;

@@ -282,3 +282,16 @@ def test_a_loader_used_after_fork_raises_instead_of_hanging(tmp_path):
     assert child.exitcode == 0
     assert "after a fork(): its threads do not survive a fork" in message
     assert next(loader).rows == 10
+
+
+def test_one_vocabulary_with_the_command(tmp_path):
+    """Regression: drop_last lost to last_batch in Python and won in the command; mode was "File"
+    here and "file" there."""
+    root, _ = csv_job(tmp_path, rows=10)
+    with pytest.raises(chanload.ConfigError, match='drop_last: true contradicts last_batch "keep"'):
+        chanload.Loader("train", str(root), drop_last=True, last_batch="keep")
+    assert sum(b.rows for b in chanload.Loader("train", str(root), batch_size=4, drop_last=True)) == 8
+    for mode in ("File", "file"):
+        assert sum(b.rows for b in chanload.Loader("train", str(root), mode=mode)) == 10
+    with pytest.raises(TypeError, match="probe_devices"):
+        chanload._core.Loader("train", str(root), probe_devices=True)
