@@ -8,11 +8,11 @@
 #include <pybind11/stl.h>
 
 #include <array>
-#include <limits>
-#include <type_traits>
 #include <chrono>
+#include <limits>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include "dlpack.h"
 #include "loader_bindings.h"
@@ -151,8 +151,7 @@ std::unique_ptr<Loader> open_loader(const std::string& channel, const std::optio
       if (!py::isinstance<py::bool_>(value)) refuse("True or False");
       field = value.cast<bool>();
     } else if constexpr (std::is_integral_v<T>) {
-      if (!py::isinstance<py::int_>(value) || py::isinstance<py::bool_>(value))
-        refuse("an integer");
+      if (!py::isinstance<py::int_>(value) || py::isinstance<py::bool_>(value)) refuse("an integer");
       const py::int_ number = value;
       if (number < py::int_(0) || number > py::int_(std::numeric_limits<T>::max()))
         refuse("an integer in 0.." + std::to_string(std::numeric_limits<T>::max()));

@@ -121,7 +121,7 @@ struct LoaderOptions {
   std::size_t memory_budget_bytes = std::size_t{1} << 30;
   // A larger record is a DataError; at most 2^40 (1 TiB).
   std::size_t max_record_bytes = std::size_t{64} << 20;
-  std::string device = "cpu";                            // "cpu" or "cuda:N"
+  std::string device = "cpu";  // "cpu" or "cuda:N"
   BadRecords bad_records = BadRecords::kError;
   std::chrono::milliseconds pipe_timeout{std::chrono::minutes(10)};  // Pipe mode: per FIFO wait
 

@@ -14,8 +14,8 @@
 #include <random>
 
 #include "cli/commands.h"
-#include "cli/whole_number.h"
 #include "cli/progress.h"
+#include "cli/whole_number.h"
 #include "memory/device_transfer.h"
 #include "sizing/bench_report.h"
 #include "sizing/bench_run.h"

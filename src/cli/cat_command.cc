@@ -1,8 +1,8 @@
 // chanload cat: a channel's decompressed bytes on standard output, epoch after epoch.
 #include <chanload/environment.h>
 #include <chanload/errors.h>
-#include <unistd.h>
 #include <chanload/loader_options.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cerrno>

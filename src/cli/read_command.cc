@@ -85,7 +85,9 @@ class OutputFolder {
   }
 
  private:
-  [[nodiscard]] std::string partial_path(const std::string& name) const { return dir_ + "/." + name + ".partial"; }
+  [[nodiscard]] std::string partial_path(const std::string& name) const {
+    return dir_ + "/." + name + ".partial";
+  }
 
   std::string dir_;
   std::vector<std::string> names_;
@@ -202,7 +204,8 @@ int run_read(ReadOptions options) {
   loader_options.dtype = parse_dtype(options.dtype);
   loader_options.pipe_timeout =
       std::chrono::milliseconds(static_cast<long long>(options.pipe_timeout_seconds * 1000));
-  if (!options.resume.empty()) loader_options.resume = LoaderState::from_json(read_state_file(options.resume));
+  if (!options.resume.empty())
+    loader_options.resume = LoaderState::from_json(read_state_file(options.resume));
   // .npy output is dense: sparse RecordIO-protobuf is densified (bounded by max_record_bytes).
   if (!options.output.empty()) loader_options.densify = true;
 
@@ -314,11 +317,11 @@ CommandRunner add_read_command(CLI::App& app) {
   LoaderOptions& loader = options->loader;
   command->add_option("--format", loader.format, "csv, recordio-protobuf, recordio, tfrecord or lines")
       ->check(CLI::IsMember({"csv", "recordio-protobuf", "recordio", "tfrecord", "lines"}));
-  command
-      ->add_option("--mode", options->mode, "File or Pipe (default: the channel's TrainingInputMode)")
+  command->add_option("--mode", options->mode, "File or Pipe (default: the channel's TrainingInputMode)")
       ->check(CLI::IsMember({"File", "Pipe", "file", "pipe"}));
-  command->add_option("--label-size", loader.label_size,
-                      "CSV: leading label columns (default: the ContentType's label_size, else 0)")
+  command
+      ->add_option("--label-size", loader.label_size,
+                   "CSV: leading label columns (default: the ContentType's label_size, else 0)")
       ->check(whole_number());
   command->add_option("--delimiter", options->delimiter, "CSV field delimiter")->capture_default_str();
   command->add_option("--quote", options->quote, "CSV quote character")->capture_default_str();
@@ -341,12 +344,16 @@ CommandRunner add_read_command(CLI::App& app) {
                    "CSV and RecordIO-protobuf: float32 or float64 features, labels and values")
       ->check(CLI::IsMember({"float32", "float64"}))
       ->capture_default_str();
-  command->add_option("--batch-size", loader.batch_size, "Records per batch")->capture_default_str()
+  command->add_option("--batch-size", loader.batch_size, "Records per batch")
+      ->capture_default_str()
       ->check(whole_number());
-  command->add_option("--last-batch", options->last_batch, "An epoch's short last batch: keep (default), drop or pad")
+  command
+      ->add_option("--last-batch", options->last_batch,
+                   "An epoch's short last batch: keep (default), drop or pad")
       ->check(CLI::IsMember({"keep", "drop", "pad"}));
   command->add_flag("--drop-last", options->drop_last, "Same as --last-batch drop");
-  command->add_option("--epochs", loader.epochs, "Epochs to read (0: until stopped)")->capture_default_str()
+  command->add_option("--epochs", loader.epochs, "Epochs to read (0: until stopped)")
+      ->capture_default_str()
       ->check(whole_number());
   command
       ->add_option("--shuffle-window", loader.shuffle_window, "Shuffle through a window of this many records")
@@ -370,7 +377,9 @@ CommandRunner add_read_command(CLI::App& app) {
   command->add_option("--prefetch-batches", loader.prefetch_batches, "Batches prepared ahead")
       ->capture_default_str()
       ->check(whole_number());
-  command->add_option("--memory-budget-bytes,--memory-budget", loader.memory_budget_bytes, "Bytes the loader may hold")
+  command
+      ->add_option("--memory-budget-bytes,--memory-budget", loader.memory_budget_bytes,
+                   "Bytes the loader may hold")
       ->capture_default_str()
       ->check(whole_number());
   command->add_option("--device", loader.device, "cpu or cuda:N")->capture_default_str();

@@ -31,8 +31,8 @@ std::optional<std::string> read_small_file(const std::string& path, std::size_t 
     throw ConfigError(path + ": not a regular file (a device, FIFO or socket), expected " + what, path);
   }
   const auto too_large = [&] {
-    return ConfigError(path + ": larger than " + std::to_string(limit_bytes) + " bytes, the limit for " + what,
-                       path);
+    return ConfigError(
+        path + ": larger than " + std::to_string(limit_bytes) + " bytes, the limit for " + what, path);
   };
   if (static_cast<std::uintmax_t>(info.st_size) > limit_bytes) throw too_large();
   std::string text;

@@ -147,9 +147,8 @@ bool ChannelSource::open_next_stream() {
       fifo.timeout = options_.pipe_timeout;
       fifo.chunk_bytes = options_.chunk_bytes;
       fifo.stop = options_.stop;
-      stream_ =
-          decompressing(open_fifo_source(origin_, fifo), options_.compression, options_.chunk_bytes, cache_,
-                        options_.plain_signature);
+      stream_ = decompressing(open_fifo_source(origin_, fifo), options_.compression, options_.chunk_bytes,
+                              cache_, options_.plain_signature);
       epoch_open_ = true;
       stream_index_ = 0;
       return true;
@@ -172,9 +171,8 @@ bool ChannelSource::open_next_stream() {
       stream_ = open_file_source(origin_, file);  // checked uncompressed when planned
     } else {
       stream_range_ = StreamRange{};
-      stream_ =
-          decompressing(open_file_source(origin_, file), options_.compression, options_.chunk_bytes, cache_,
-                        options_.plain_signature);
+      stream_ = decompressing(open_file_source(origin_, file), options_.compression, options_.chunk_bytes,
+                              cache_, options_.plain_signature);
     }
     return true;
   }

@@ -51,7 +51,7 @@ struct ChannelReadOptions {
   CompressionMode compression = CompressionMode::kAuto;
   // What a plain stream of the channel's format may begin with (a TFRecord header): not compressed.
   PlainSignature plain_signature;
-  ListingOptions listing;  // File mode
+  ListingOptions listing;            // File mode
   std::shared_ptr<StopSignal> stop;  // may be null
   // Read only this share of the bytes (File mode; a compressed file is refused). Chunks keep the
   // files' own offsets.

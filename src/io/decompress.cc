@@ -17,7 +17,8 @@ constexpr int kZstdWindowLogMax = 27;
 // Input handed to zstd per call, and zstd's largest block (with its 3-byte header): an error's
 // offset is known to within a block before the end of the slice that revealed it.
 constexpr std::size_t kZstdSliceBytes = std::size_t{64} << 10;
-constexpr std::uint64_t kZstdBlockBytes = (std::uint64_t{128} << 10) + 3;  // 128 MiB, zstd's own default limit, stated explicitly
+constexpr std::uint64_t kZstdBlockBytes =
+    (std::uint64_t{128} << 10) + 3;  // 128 MiB, zstd's own default limit, stated explicitly
 
 bool starts_with(std::span<const std::byte> bytes, std::span<const std::byte> magic) {
   return bytes.size() >= magic.size() && std::equal(magic.begin(), magic.end(), bytes.begin());
@@ -232,8 +233,8 @@ class GzipSource final : public ByteSource {
 }  // namespace
 
 std::unique_ptr<ByteSource> decompressing(std::unique_ptr<ByteSource> inner, CompressionMode mode,
-                                          std::size_t output_chunk_bytes,
-                                          std::shared_ptr<ReaderCache> cache, PlainSignature plain) {
+                                          std::size_t output_chunk_bytes, std::shared_ptr<ReaderCache> cache,
+                                          PlainSignature plain) {
   const std::size_t wanted = std::max<std::size_t>(4, plain.matches != nullptr ? plain.bytes : 0);
   Prefix prefix;
   prefix.lent = inner->next();

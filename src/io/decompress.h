@@ -1,7 +1,7 @@
 // Streaming decompression of a byte source, detected from its first bytes: gzip (1f 8b) through
-// ISA-L's igzip, zstd (28 b5 2f fd, or a skippable frame 5? 2a 4d 18 first, as pzstd writes) through libzstd. Concatenated gzip members and zstd frames are
-// one stream. Memory is bounded whatever the headers say (gzip's window is 32 KiB; zstd windows
-// above 128 MiB are refused).
+// ISA-L's igzip, zstd (28 b5 2f fd, or a skippable frame 5? 2a 4d 18 first, as pzstd writes) through libzstd.
+// Concatenated gzip members and zstd frames are one stream. Memory is bounded whatever the headers say
+// (gzip's window is 32 KiB; zstd windows above 128 MiB are refused).
 #pragma once
 
 #include <cstddef>

@@ -124,7 +124,8 @@ class ChannelWalk {
     if (is_link) {
       if (::stat(path.c_str(), &info) != 0) {
         const int error = errno;
-        throw IoError(path + ": a symbolic link whose target cannot be read (" + errno_text(error) + ")", path);
+        throw IoError(path + ": a symbolic link whose target cannot be read (" + errno_text(error) + ")",
+                      path);
       }
       check_inside(path);
     }
@@ -138,7 +139,8 @@ class ChannelWalk {
     } else if (S_ISREG(info.st_mode)) {
       listed_.push_back(Listed{relative, id, is_link || through_link});
     } else {
-      throw IoError(path + ": not a regular file or folder (a FIFO, socket or device): a File-mode "
+      throw IoError(path +
+                        ": not a regular file or folder (a FIFO, socket or device): a File-mode "
                         "channel holds objects",
                     path);
     }

@@ -12,12 +12,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -345,16 +345,17 @@ Loader::Impl::Impl(const Environment& environment, std::string_view channel, Loa
     sharding.reason += " (by byte range)";
   }
   const InputMode mode = options_.mode.value_or(config.mode);
-  const std::string data_identity = mode == InputMode::kPipe ? std::string("pipe") : file_listing_identity(config);
+  const std::string data_identity =
+      mode == InputMode::kPipe ? std::string("pipe") : file_listing_identity(config);
   if (options_.resume) {
     const LoaderState& resume = *options_.resume;
     if (!resume.channel.empty() && resume.channel != channel_) {
-      throw ConfigError("channel '" + channel_ + "': the resume state was saved on channel '" + resume.channel +
-                        "'");
+      throw ConfigError("channel '" + channel_ + "': the resume state was saved on channel '" +
+                        resume.channel + "'");
     }
     if (!resume.data.empty() && resume.data != data_identity) {
-      throw ConfigError("channel '" + channel_ + "': the resume state was saved on other data (" + resume.data +
-                        ", this channel's is " + data_identity +
+      throw ConfigError("channel '" + channel_ + "': the resume state was saved on other data (" +
+                        resume.data + ", this channel's is " + data_identity +
                         "): objects were added, removed, renamed or resized, or the mode changed");
     }
     if (resume.num_shards != sharding.num_shards || resume.shard_index != sharding.shard_index) {
@@ -377,9 +378,15 @@ Loader::Impl::Impl(const Environment& environment, std::string_view channel, Loa
 
   thread_count = options_.threads;
   if (thread_count == 0) thread_count = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
-  state_ = {start_epoch_,         resume_position_,       seed_,
-            sharding.num_shards,  sharding.shard_index,   options_.batch_size,
-            options_.shuffle_window, options_.reshuffle_each_epoch, channel_,
+  state_ = {start_epoch_,
+            resume_position_,
+            seed_,
+            sharding.num_shards,
+            sharding.shard_index,
+            options_.batch_size,
+            options_.shuffle_window,
+            options_.reshuffle_each_epoch,
+            channel_,
             data_identity};
   if (options_.shuffle_window > 0)
     window_ = std::make_unique<pipeline::ShuffleWindow>(options_.shuffle_window);
@@ -445,12 +452,12 @@ void Loader::Impl::make_pool(Layout layout) {
   // The pool takes at most half the budget; records in flight and the shuffle window share the rest.
   if (slot_bytes > 0) slots = std::min(slots, options_.memory_budget_bytes / 2 / slot_bytes);
   if (slots < 2) {
-    throw ConfigError(
-        "a batch of " + std::to_string(options_.batch_size) + " rows of " + std::to_string(layout.columns) +
-        " features and " + std::to_string(layout.label_size) + " labels needs " + std::to_string(slot_bytes) +
-        " bytes; memory_budget_bytes " + std::to_string(options_.memory_budget_bytes) +
-        " bytes must hold at least 4 such batches, " + std::to_string(4 * slot_bytes) +
-        " bytes (two batch buffers in half the budget): lower batch_size or raise the budget");
+    throw ConfigError("a batch of " + std::to_string(options_.batch_size) + " rows of " +
+                      std::to_string(layout.columns) + " features and " + std::to_string(layout.label_size) +
+                      " labels needs " + std::to_string(slot_bytes) + " bytes; memory_budget_bytes " +
+                      std::to_string(options_.memory_budget_bytes) +
+                      " bytes must hold at least 4 such batches, " + std::to_string(4 * slot_bytes) +
+                      " bytes (two batch buffers in half the budget): lower batch_size or raise the budget");
   }
   auto pool = std::make_shared<BatchPool>(slot_layout, slots, transfer_);
   std::lock_guard lock(mutex_);

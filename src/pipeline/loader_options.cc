@@ -10,7 +10,7 @@
 namespace chanload {
 namespace {
 
-constexpr int kStateVersion = 2;
+constexpr std::uint64_t kStateVersion = 2;
 
 void refuse(const std::string& option, const std::string& why) {
   throw ConfigError("loader option " + option + ": " + why);
@@ -107,8 +107,10 @@ void LoaderOptions::validate() const {
   // Every record in the window is held (at least a slot of 64 bytes besides its payload): a window
   // whose slots alone pass the budget could never be honoured.
   if (shuffle_window > memory_budget_bytes / 64) {
-    refuse("shuffle_window", std::to_string(shuffle_window) + " records would take more than memory_budget_bytes (" +
-                                 std::to_string(memory_budget_bytes) + " bytes) at 64 bytes a record before "
+    refuse("shuffle_window", std::to_string(shuffle_window) +
+                                 " records would take more than memory_budget_bytes (" +
+                                 std::to_string(memory_budget_bytes) +
+                                 " bytes) at 64 bytes a record before "
                                  "their payloads: lower it or raise the budget");
   }
   if (prefetch_batches == 0) refuse("prefetch_batches", "must be at least 1");
@@ -151,11 +153,16 @@ void LoaderOptions::validate() const {
 
 std::string LoaderState::to_json() const {
   const nlohmann::ordered_json json = {
-      {"version", kStateVersion}, {"epoch", epoch},
-      {"position", position},     {"seed", seed},
-      {"num_shards", num_shards}, {"shard_index", shard_index},
-      {"batch_size", batch_size}, {"shuffle_window", shuffle_window},
-      {"reshuffle_each_epoch", reshuffle_each_epoch}, {"channel", channel},
+      {"version", kStateVersion},
+      {"epoch", epoch},
+      {"position", position},
+      {"seed", seed},
+      {"num_shards", num_shards},
+      {"shard_index", shard_index},
+      {"batch_size", batch_size},
+      {"shuffle_window", shuffle_window},
+      {"reshuffle_each_epoch", reshuffle_each_epoch},
+      {"channel", channel},
       {"data", data},
   };
   return json.dump();
@@ -169,10 +176,11 @@ LoaderState LoaderState::from_json(std::string_view text) {
     throw ConfigError(std::string("loader state: not JSON: ") + e.what());
   }
   if (!json.is_object()) throw ConfigError("loader state: expected a JSON object");
-  const auto version = json.find("version");
-  const bool known_version =
-      version != json.end() && version->is_number_unsigned() && (*version == 1 || *version == kStateVersion);
-  if (!known_version) {
+  const auto version_field = json.find("version");
+  const std::uint64_t version = version_field != json.end() && version_field->is_number_unsigned()
+                                    ? version_field->get<std::uint64_t>()
+                                    : 0;
+  if (version != 1 && version != kStateVersion) {
     throw ConfigError("loader state: version " + json.value("version", nlohmann::json()).dump() +
                       ", this chanload reads versions 1 and " + std::to_string(kStateVersion));
   }
@@ -191,7 +199,7 @@ LoaderState LoaderState::from_json(std::string_view text) {
   state.shard_index = field("shard_index");
   state.batch_size = field("batch_size");
   state.shuffle_window = field("shuffle_window");
-  if (*version == kStateVersion) {
+  if (version == kStateVersion) {
     const auto string_field = [&](const char* name) -> std::string {
       const auto it = json.find(name);
       if (it == json.end() || !it->is_string())

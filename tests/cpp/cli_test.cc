@@ -70,9 +70,8 @@ TEST(CliEnv, EnvFormatLeavesOutHyperparameterNamesAShellWouldRun) {
   const std::string name = "a;touch " + marker.string() + ";b";
   nlohmann::json hyperparameters = {{name, "1"}, {"valid_name", "2"}};
   tree.write_config("hyperparameters.json", hyperparameters.dump());
-  const auto result =
-      run_command("sh -c 'eval \"$(" + kCli + " env --format env --root " + tree.root().string() +
-                  ")\" && printf %s \"$SM_HP_VALID_NAME\"' 2>&1");
+  const auto result = run_command("sh -c 'eval \"$(" + kCli + " env --format env --root " +
+                                  tree.root().string() + ")\" && printf %s \"$SM_HP_VALID_NAME\"' 2>&1");
   ASSERT_EQ(result.status, 0) << result.output;
   EXPECT_FALSE(std::filesystem::exists(marker));
   EXPECT_THAT(result.output, HasSubstr("is not a shell variable name; left out"));
@@ -188,16 +187,16 @@ TEST(CliPipeFeed, ASignalRemovesTheFifoItCreated) {
   const std::string root = tree.root().string();
   const std::filesystem::path fifo = tree.root() / "input/data/train_0";
   for (const char* signal_name : {"TERM", "INT"}) {
-    const auto result = testing::run_command(
-        "(" + kCli + " pipe-feed --root " + root + " --channel train " + root + "/rows.csv & pid=$!; " +
-        "for i in $(seq 100); do [ -p " + fifo.string() + " ] && break; sleep 0.05; done; kill -" + signal_name +
-        " $pid; wait $pid; echo status=$?) 2>&1");
+    const auto result = testing::run_command("(" + kCli + " pipe-feed --root " + root + " --channel train " +
+                                             root + "/rows.csv & pid=$!; " + "for i in $(seq 100); do [ -p " +
+                                             fifo.string() + " ] && break; sleep 0.05; done; kill -" +
+                                             signal_name + " $pid; wait $pid; echo status=$?) 2>&1");
     EXPECT_THAT(result.output, HasSubstr("status=")) << signal_name;
     EXPECT_FALSE(std::filesystem::exists(fifo)) << signal_name << ": " << result.output;
   }
   // The next feeder can create it again.
-  const auto again = testing::run_command(kCli + " pipe-feed --root " + root + " --channel train --timeout 0.2 " +
-                                          root + "/rows.csv 2>&1");
+  const auto again = testing::run_command(kCli + " pipe-feed --root " + root +
+                                          " --channel train --timeout 0.2 " + root + "/rows.csv 2>&1");
   EXPECT_THAT(again.output, HasSubstr("no reader opened the FIFO within 200 ms"));
 }
 
@@ -315,12 +314,16 @@ TEST(CliRead, AMaxRecordBytesNear2To64IsRefused) {
   header.append(reinterpret_cast<const char*>(&crc), 4);
   tree.write("input/data/train/a.tfrecord", header);
   const auto result =
-      testing::run_command(kCli + " read --channel train --format tfrecord --max-record-bytes 18446744073709551615 "
-                                  "--root " + tree.root().string() + " 2>&1");
+      testing::run_command(kCli +
+                           " read --channel train --format tfrecord --max-record-bytes 18446744073709551615 "
+                           "--root " +
+                           tree.root().string() + " 2>&1");
   EXPECT_EQ(result.status, 1) << result.output;
   EXPECT_THAT(result.output, HasSubstr("max_record_bytes"));
-  const auto bounded = testing::run_command(kCli + " read --channel train --format tfrecord --max-record-bytes "
-                                                   "1099511627776 --root " + tree.root().string() + " 2>&1");
+  const auto bounded = testing::run_command(kCli +
+                                            " read --channel train --format tfrecord --max-record-bytes "
+                                            "1099511627776 --root " +
+                                            tree.root().string() + " 2>&1");
   EXPECT_EQ(bounded.status, 1) << bounded.output;
   EXPECT_THAT(bounded.output, HasSubstr("exceeds max_record_bytes"));
 }
@@ -333,8 +336,8 @@ TEST(CliRead, AResumeStateThatIsNotARegularFileIsRefused) {
   const std::string fifo = (tree.root() / "state.fifo").string();
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   for (const std::string& state : {std::string("/dev/zero"), fifo}) {
-    const auto result = testing::run_command("timeout 20 " + kCli + " read --channel train --resume " + state +
-                                             " --root " + tree.root().string() + " 2>&1");
+    const auto result = testing::run_command("timeout 20 " + kCli + " read --channel train --resume " +
+                                             state + " --root " + tree.root().string() + " 2>&1");
     EXPECT_EQ(result.status, 1) << result.output;
     EXPECT_THAT(result.output, HasSubstr(state + ": not a regular file"));
   }
@@ -403,10 +406,11 @@ TEST(CliRead, ASignalRemovesTheOutputAndSavesTheState) {
 
 // Regression: --seed -1, 2^64 and 1e23 were clamped to the same seed, and --epochs -1 was 2^64-1.
 TEST(CliRead, ANumberOutOfRangeIsRefusedNamingTheOption) {
-  for (const std::string& option : {std::string("--seed -1"), std::string("--seed 18446744073709551616"),
-                                    std::string("--seed 1e23"), std::string("--epochs -1"),
-                                    std::string("--batch-size 2.5"), std::string("--max-batches 0x10")}) {
-    const auto result = testing::run_command(kCli + " read --channel train --root /nonexistent " + option + " 2>&1");
+  for (const std::string& option :
+       {std::string("--seed -1"), std::string("--seed 18446744073709551616"), std::string("--seed 1e23"),
+        std::string("--epochs -1"), std::string("--batch-size 2.5"), std::string("--max-batches 0x10")}) {
+    const auto result =
+        testing::run_command(kCli + " read --channel train --root /nonexistent " + option + " 2>&1");
     EXPECT_NE(result.status, 0) << option;
     EXPECT_THAT(result.output, HasSubstr("is not a whole number in 0..18446744073709551615")) << option;
     EXPECT_THAT(result.output, HasSubstr(option.substr(0, option.find(' ')))) << option;
@@ -420,7 +424,8 @@ TEST(CliRead, DropLastAndAnotherLastBatchAreRefusedAndModeTakesEitherCase) {
   testing::TestTree tree;
   tree.write_config("inputdataconfig.json", R"({"train": {"ContentType": "text/csv"}})");
   tree.write("input/data/train/a.csv", "1,2\n3,4\n5,6\n");
-  const std::string read = kCli + " read --channel train --batch-size 2 --stats --root " + tree.root().string();
+  const std::string read =
+      kCli + " read --channel train --batch-size 2 --stats --root " + tree.root().string();
   const auto refused = testing::run_command(read + " --drop-last --last-batch pad 2>&1");
   EXPECT_EQ(refused.status, 1);
   EXPECT_THAT(refused.output, HasSubstr("drop_last: true contradicts last_batch \"pad\""));

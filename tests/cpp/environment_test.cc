@@ -4,8 +4,8 @@
 #include <chanload/errors.h>
 
 #include <gmock/gmock.h>
-#include <sys/stat.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <map>
 

@@ -225,7 +225,8 @@ std::string error_of(const std::string& data, std::size_t piece) {
 // whole stream came in one piece.
 TEST(Decompress, CorruptZstdNamesAnOffsetNearTheCorruption) {
   std::string text;
-  for (int i = 0; text.size() < 1000000; ++i) text += std::to_string(i * 7919 % 100003) + ",0.25," + std::to_string(i) + "\n";
+  for (int i = 0; text.size() < 1000000; ++i)
+    text += std::to_string(i * 7919 % 100003) + ",0.25," + std::to_string(i) + "\n";
   std::string zs = zstd_frame(text);
   const std::size_t at = 40000;
   zs[at] = static_cast<char>(zs[at] ^ 0x5a);

@@ -222,8 +222,9 @@ TEST(Listing, AFolderThatCannotBeReadIsAnErrorNamingIt) {
   tree.write("data/c/part-3", "x");
   namespace fs = std::filesystem;
   fs::permissions(tree.root(), fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
-  fs::permissions(tree.root() / "data", fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec |
-                                            fs::perms::others_read | fs::perms::group_read);
+  fs::permissions(tree.root() / "data", fs::perms::owner_all | fs::perms::group_exec |
+                                            fs::perms::others_exec | fs::perms::others_read |
+                                            fs::perms::group_read);
   for (const char* sub : {"a", "c"}) fs::permissions(tree.root() / "data" / sub, fs::perms::all);
   fs::permissions(tree.root() / "data/b", fs::perms::none);
   const std::string data = (tree.root() / "data").string();

@@ -3,9 +3,9 @@
 #include <chanload/errors.h>
 #include <chanload/loader.h>
 #include <gmock/gmock.h>
-#include <unistd.h>
-#include <sys/wait.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -227,7 +227,8 @@ TEST(Loader, ResumeYieldsExactlyTheRemainingBatches) {
 }
 
 TEST(Loader, StateRoundTripsThroughJsonAndIsRefusedWhenItDoesNotFit) {
-  const LoaderState state{3, 1234, 18446744073709551615ULL, 4, 2, 256, 1000, false, "train", "2 objects, 00ff"};
+  const LoaderState state{3,     1234,    18446744073709551615ULL, 4, 2, 256, 1000,
+                          false, "train", "2 objects, 00ff"};
   EXPECT_EQ(LoaderState::from_json(state.to_json()), state);
   // A version-1 state (before the channel's identity was kept) is read, its identity unchecked.
   const LoaderState old = LoaderState::from_json(

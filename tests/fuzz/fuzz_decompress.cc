@@ -30,7 +30,9 @@ class BytesSource final : public chanload::io::ByteSource {
   std::string name_ = "fuzz";
 };
 
-bool tfrecord_header(std::span<const std::byte> prefix) { return chanload::format::is_tfrecord_header(prefix); }
+bool tfrecord_header(std::span<const std::byte> prefix) {
+  return chanload::format::is_tfrecord_header(prefix);
+}
 
 }  // namespace
 
