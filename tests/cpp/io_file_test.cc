@@ -186,30 +186,15 @@ std::string listing_error(const std::string& folder, const ListingOptions& optio
 // The listing's error message in a child process run as user nobody (root reads any folder), or
 // "listed N" when it listed N objects.
 std::string listing_error_as_nobody(const std::string& folder) {
-  int fds[2];
-  if (::pipe(fds) != 0) return "pipe failed";
-  const pid_t child = ::fork();
-  if (child == 0) {
-    ::close(fds[0]);
-    if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(3);
-    std::string message;
-    try {
-      message = "listed " + std::to_string(list_channel_files(folder).size());
-    } catch (const IoError& error) {
-      message = error.what();
-    }
-    (void)!::write(fds[1], message.data(), message.size());
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  std::string message;
-  char buffer[512];
-  ssize_t n = 0;
-  while ((n = ::read(fds[0], buffer, sizeof buffer)) > 0) message.append(buffer, static_cast<std::size_t>(n));
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  return message;
+  return chanload::testing::answer_from_child(
+      [&]() -> std::string {
+        try {
+          return "listed " + std::to_string(list_channel_files(folder).size());
+        } catch (const IoError& error) {
+          return error.what();
+        }
+      },
+      true);
 }
 
 // Regression: a subfolder the process could not read ended the listing; the files after it were

@@ -321,28 +321,14 @@ TEST(Loader, UsedAfterAForkItSaysSoInsteadOfHanging) {
   options.threads = 2;
   Loader loader(tree.environment(), "train", options);
   ASSERT_TRUE(loader.next());
-  int fds[2];
-  ASSERT_EQ(::pipe(fds), 0);
-  const pid_t child = ::fork();
-  if (child == 0) {
-    ::close(fds[0]);
-    std::string message = "no error";
+  const std::string message = testing::answer_from_child([&]() -> std::string {
     try {
       (void)loader.next();
     } catch (const Error& e) {
-      message = e.what();
+      return e.what();
     }
-    (void)!::write(fds[1], message.data(), message.size());
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  std::string message;
-  char buffer[1024];
-  ssize_t n = 0;
-  while ((n = ::read(fds[0], buffer, sizeof buffer)) > 0) message.append(buffer, static_cast<std::size_t>(n));
-  ::close(fds[0]);
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
+    return "no error";
+  });
   EXPECT_THAT(message, HasSubstr("after a fork(): its threads do not survive a fork"));
   EXPECT_TRUE(loader.next());  // the parent's loader goes on
 }

@@ -1,6 +1,7 @@
 #include "test_tree.h"
 
 #include <sys/wait.h>
+#include <unistd.h>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -49,6 +50,30 @@ CommandResult run_command(const std::string& command_line) {
   const int status = ::pclose(pipe);
   result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+std::string answer_from_child(const std::function<std::string()>& body, bool as_nobody) {
+  int fds[2];
+  if (::pipe(fds) != 0) return "pipe failed";
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::close(fds[0]);
+    if (as_nobody && ::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(3);
+    const std::string answer = body();
+    (void)!::write(fds[1], answer.data(), answer.size());
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string answer;
+  std::array<char, 1024> buffer{};
+  ssize_t n = 0;
+  while ((n = ::read(fds[0], buffer.data(), buffer.size())) > 0)
+    answer.append(buffer.data(), static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  if (answer.empty()) return "exit " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  return answer;
 }
 
 }  // namespace chanload::testing

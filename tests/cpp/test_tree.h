@@ -4,6 +4,7 @@
 #include <chanload/environment.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace chanload::testing {
@@ -34,5 +35,10 @@ struct CommandResult {
   std::string output;
 };
 CommandResult run_command(const std::string& command_line);
+
+// Runs body in a forked child (as user nobody first when as_nobody and this is root) and returns
+// what body returned there; for what only a child can show (a fork after a Loader was made, a
+// folder root could read anyway). "exit N" when the child ended without an answer.
+std::string answer_from_child(const std::function<std::string()>& body, bool as_nobody = false);
 
 }  // namespace chanload::testing
