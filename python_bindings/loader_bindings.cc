@@ -157,8 +157,13 @@ std::unique_ptr<Loader> open_loader(const std::string& channel, const std::optio
         refuse("an integer in 0.." + std::to_string(std::numeric_limits<T>::max()));
       field = number.cast<T>();
     } else if constexpr (std::is_floating_point_v<T>) {
-      if (!py::isinstance<py::float_>(value) && !py::isinstance<py::int_>(value)) refuse("a number");
-      field = value.cast<T>();
+      if (py::isinstance<py::bool_>(value)) refuse("a number");
+      const double number = PyFloat_AsDouble(value.ptr());  // float, int, numpy.float32, __float__
+      if (number == -1.0 && PyErr_Occurred() != nullptr) {
+        PyErr_Clear();
+        refuse("a number");
+      }
+      field = static_cast<T>(number);
     } else {
       if (!py::isinstance<py::str>(value)) refuse("a string");
       field = value.cast<T>();

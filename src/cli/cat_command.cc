@@ -24,6 +24,7 @@ struct CatOptions {
   std::uint64_t start_epoch = 0;
   double pipe_timeout_seconds = 600;
   std::string mode;
+  bool follow_links_outside_channel = false;
   std::string io = "auto";
   std::string decompress = "auto";
 };
@@ -54,6 +55,7 @@ int run_cat(const CatOptions& options) {
   read.start_epoch = options.start_epoch;
   read.pipe_timeout = std::chrono::milliseconds(static_cast<long long>(options.pipe_timeout_seconds * 1000));
   if (!options.mode.empty()) read.mode = parse_loader_mode(options.mode);
+  read.listing.follow_links_outside_channel = options.follow_links_outside_channel;
   if (options.io == "pread") read.backend = io::IoBackend::kPread;
   if (options.io == "io_uring") read.backend = io::IoBackend::kIoUring;
   if (options.decompress == "none") read.compression = io::CompressionMode::kNone;
@@ -91,6 +93,8 @@ CommandRunner add_cat_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--mode", options->mode, "Read as File or Pipe (must agree with TrainingInputMode)")
       ->check(CLI::IsMember({"File", "Pipe", "file", "pipe"}));
+  command->add_flag("--follow-links-outside-channel", options->follow_links_outside_channel,
+                    "File mode: follow symbolic links that point outside the channel's folder");
   command->add_option("--io", options->io, "File reads: auto, io_uring or pread")
       ->check(CLI::IsMember({"auto", "io_uring", "pread"}))
       ->capture_default_str();

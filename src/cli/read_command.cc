@@ -212,8 +212,13 @@ int run_read(ReadOptions options) {
   Loader loader(environment, options.channel, loader_options);
   const LoaderState initial_state = loader.state();
   g_stop_signal.store(0);
-  std::signal(SIGINT, note_stop_signal);
-  std::signal(SIGTERM, note_stop_signal);
+  // SA_RESETHAND: a second signal has its default effect, should stopping ever hang.
+  struct sigaction action {};
+  action.sa_handler = note_stop_signal;
+  action.sa_flags = static_cast<int>(SA_RESETHAND);
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
   std::optional<OutputFolder> output;
   if (!options.output.empty()) output.emplace(options.output);
   std::unique_ptr<NumericOutput> numeric_output;

@@ -16,7 +16,7 @@ constexpr std::byte kZstdMagic[] = {std::byte{0x28}, std::byte{0xb5}, std::byte{
 constexpr int kZstdWindowLogMax = 27;
 // Input handed to zstd per call, and zstd's largest block (with its 3-byte header): an error's
 // offset is known to within a block before the end of the slice that revealed it.
-constexpr std::size_t kZstdSliceBytes = std::size_t{64} << 10;
+constexpr std::size_t kZstdSliceBytes = std::size_t{512} << 10;
 constexpr std::uint64_t kZstdBlockBytes =
     (std::uint64_t{128} << 10) + 3;  // 128 MiB, zstd's own default limit, stated explicitly
 
@@ -122,13 +122,16 @@ class ZstdSource final : public ByteSource {
         break;
       }
       // zstd leaves in.pos unchanged when it fails, and it decodes a block only once the block is
-      // whole: fed in slices, the corruption lies within a block's length before the slice's end.
+      // whole: fed in slices, the corrupt block ends within the slice, so it starts at most one
+      // block's length before the slice.
       const std::size_t slice = std::min(in_piece.size(), kZstdSliceBytes);
       ZSTD_inBuffer in{in_piece.data(), slice, 0};
       const std::size_t rc = ZSTD_decompressStream(context_, &out, &in);
       if (ZSTD_isError(rc)) {
         const std::uint64_t end = input_.offset() + slice;
-        const std::uint64_t begin = std::max(frame_start_, end > kZstdBlockBytes ? end - kZstdBlockBytes : 0);
+        const std::uint64_t start = input_.offset();  // the failing block ends in the slice
+        const std::uint64_t begin =
+            std::max(frame_start_, start > kZstdBlockBytes ? start - kZstdBlockBytes : 0);
         throw DataError(origin() + ": corrupt zstd data in compressed bytes " + std::to_string(begin) + ".." +
                             std::to_string(end) + " (of the frame that starts at byte " +
                             std::to_string(frame_start_) + "): " + ZSTD_getErrorName(rc),

@@ -131,11 +131,10 @@ void LoaderOptions::validate() const {
       refuse("resume", "the state was saved with shuffle_window " + std::to_string(resume->shuffle_window) +
                            ", this loader has " + std::to_string(shuffle_window));
     }
-    if (resume->batch_size != 0 && resume->position % resume->batch_size != 0) {
-      refuse("resume", "position " + std::to_string(resume->position) + " is not a multiple of batch_size " +
-                           std::to_string(resume->batch_size) + ": no loader saves such a state");
-    }
-    if (resume->reshuffle_each_epoch != reshuffle_each_epoch) {
+    // A version-1 state (no channel recorded) did not keep the flag, and without a window it
+    // changes nothing.
+    if (!resume->channel.empty() && shuffle_window > 0 &&
+        resume->reshuffle_each_epoch != reshuffle_each_epoch) {
       refuse("resume", std::string("the state was saved with reshuffle_each_epoch ") +
                            (resume->reshuffle_each_epoch ? "true" : "false") + ", this loader has " +
                            (reshuffle_each_epoch ? "true" : "false"));

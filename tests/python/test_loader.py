@@ -295,3 +295,12 @@ def test_one_vocabulary_with_the_command(tmp_path):
         assert sum(b.rows for b in chanload.Loader("train", str(root), mode=mode)) == 10
     with pytest.raises(TypeError, match="probe_devices"):
         chanload._core.Loader("train", str(root), probe_devices=True)
+
+
+def test_numpy_numbers_are_taken_as_options(tmp_path):
+    root, _ = csv_job(tmp_path, rows=10)
+    loader = chanload.Loader("train", str(root), batch_size=np.int64(4), seed=np.uint64(3),
+                             pipe_timeout=np.float32(5))
+    assert [b.rows for b in loader] == [4, 4, 2]
+    with pytest.raises(chanload.ConfigError, match="loader option batch_size: True is not an integer"):
+        chanload.Loader("train", str(root), batch_size=True)
