@@ -151,8 +151,15 @@ std::unique_ptr<Loader> open_loader(const std::string& channel, const std::optio
       if (!py::isinstance<py::bool_>(value)) refuse("True or False");
       field = value.cast<bool>();
     } else if constexpr (std::is_integral_v<T>) {
-      if (!py::isinstance<py::int_>(value) || py::isinstance<py::bool_>(value)) refuse("an integer");
-      const py::int_ number = value;
+      // operator.index() takes int and numpy's integer scalars (np.int64, np.uint64) and refuses
+      // floats; bool is an int to Python but never a count.
+      if (py::isinstance<py::bool_>(value)) refuse("an integer");
+      PyObject* index = PyNumber_Index(value.ptr());
+      if (index == nullptr) {
+        PyErr_Clear();
+        refuse("an integer");
+      }
+      const py::int_ number = py::reinterpret_steal<py::int_>(index);
       if (number < py::int_(0) || number > py::int_(std::numeric_limits<T>::max()))
         refuse("an integer in 0.." + std::to_string(std::numeric_limits<T>::max()));
       field = number.cast<T>();

@@ -304,3 +304,5 @@ def test_numpy_numbers_are_taken_as_options(tmp_path):
     assert [b.rows for b in loader] == [4, 4, 2]
     with pytest.raises(chanload.ConfigError, match="loader option batch_size: True is not an integer"):
         chanload.Loader("train", str(root), batch_size=True)
+    with pytest.raises(chanload.ConfigError, match="loader option batch_size: 4.0 is not an integer"):
+        chanload.Loader("train", str(root), batch_size=4.0)
