@@ -3,6 +3,7 @@
 // pool for as long as it lives. Device batches export DLPack capsules with the stream protocol.
 #include <chanload/errors.h>
 #include <chanload/loader.h>
+#include <chanload/loader_option_table.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -130,162 +131,67 @@ std::string state_json(const py::object& resume) {
   return py::module_::import("json").attr("dumps")(resume).cast<std::string>();
 }
 
-std::unique_ptr<Loader> open_loader(const std::string& channel, const std::optional<std::string>& root,
-                                    const py::kwargs& kwargs) {
-  LoaderOptions options;
-  const auto get = [&](const char* name) -> py::object {
-    if (!kwargs.contains(name)) return py::none();
-    return kwargs[name];
+// A keyword's value as the table's kind of the option takes it. pybind11's own message for a bad
+// value names no option ("Unable to cast Python instance to C++ type '?'"), and it takes -1 or 2**64
+// for an unsigned count as its own kind of failure: every value is converted here, with the option's
+// name and what it takes; ranges and spellings are the table's (LoaderOptionsBuilder::set).
+LoaderOptionValue option_value(const LoaderOptionSpec& spec, const py::handle& value) {
+  const auto refuse = [&](const std::string& expected) -> LoaderOptionValue {
+    throw ConfigError("loader option " + std::string(spec.name) + ": " + py::repr(value).cast<std::string>() +
+                      " is not " + expected);
   };
-  std::size_t used = 0;
-  // pybind11's own message for a bad value names no option ("Unable to cast Python instance to C++
-  // type '?'"), and it takes -1 or 2**64 for an unsigned count as its own kind of failure: every
-  // option is converted here, with its name and what it takes.
-  const auto convert = [](const char* name, const py::object& value, auto& field) {
-    using T = std::remove_reference_t<decltype(field)>;
-    const auto refuse = [&](const std::string& expected) {
-      throw ConfigError("loader option " + std::string(name) + ": " + py::repr(value).cast<std::string>() +
-                        " is not " + expected);
-    };
-    if constexpr (std::is_same_v<T, bool>) {
-      if (!py::isinstance<py::bool_>(value)) refuse("True or False");
-      field = value.cast<bool>();
-    } else if constexpr (std::is_integral_v<T>) {
+  switch (spec.kind) {
+    case LoaderOptionKind::kFlag:
+      if (!py::isinstance<py::bool_>(value)) return refuse("True or False");
+      return value.cast<bool>();
+    case LoaderOptionKind::kCount: {
       // operator.index() takes int and numpy's integer scalars (np.int64, np.uint64) and refuses
       // floats; bool is an int to Python but never a count.
-      if (py::isinstance<py::bool_>(value)) refuse("an integer");
+      if (py::isinstance<py::bool_>(value)) return refuse("an integer");
       PyObject* index = PyNumber_Index(value.ptr());
       if (index == nullptr) {
         PyErr_Clear();
-        refuse("an integer");
+        return refuse("an integer");
       }
-      const py::int_ number = py::reinterpret_steal<py::int_>(index);
-      if (number < py::int_(0) || number > py::int_(std::numeric_limits<T>::max()))
-        refuse("an integer in 0.." + std::to_string(std::numeric_limits<T>::max()));
-      field = number.cast<T>();
-    } else if constexpr (std::is_floating_point_v<T>) {
-      if (py::isinstance<py::bool_>(value)) refuse("a number");
+      const auto number = py::reinterpret_steal<py::int_>(index);
+      if (number < py::int_(0) || number > py::int_(std::numeric_limits<std::uint64_t>::max()))
+        return refuse("an integer in 0.." + std::to_string(std::numeric_limits<std::uint64_t>::max()));
+      return number.cast<std::uint64_t>();
+    }
+    case LoaderOptionKind::kSeconds: {
+      if (py::isinstance<py::bool_>(value)) return refuse("a number");
       const double number = PyFloat_AsDouble(value.ptr());  // float, int, numpy.float32, __float__
       if (number == -1.0 && PyErr_Occurred() != nullptr) {
         PyErr_Clear();
-        refuse("a number");
+        return refuse("a number");
       }
-      field = static_cast<T>(number);
-    } else {
-      if (!py::isinstance<py::str>(value)) refuse("a string");
-      field = value.cast<T>();
+      return number;
     }
-  };
-  const auto take = [&](const char* name, auto& field) {
-    const py::object value = get(name);
-    if (kwargs.contains(name)) ++used;
-    if (!value.is_none()) convert(name, value, field);
-  };
-  const auto take_optional = [&](const char* name, auto& field) {
-    const py::object value = get(name);
-    if (kwargs.contains(name)) ++used;
-    if (!value.is_none()) {
-      typename std::remove_reference_t<decltype(field)>::value_type converted{};
-      convert(name, value, converted);
-      field = converted;
-    }
-  };
-  take("format", options.format);
-  take_optional("label_size", options.label_size);
-  take("header", options.header);
-  take("empty_is_nan", options.empty_is_nan);
-  take("densify", options.densify);
-  take("batch_size", options.batch_size);
-  take("epochs", options.epochs);
-  take("shuffle_window", options.shuffle_window);
-  take_optional("seed", options.seed);
-  take("reshuffle_each_epoch", options.reshuffle_each_epoch);
-  take_optional("num_shards", options.num_shards);
-  take_optional("shard_index", options.shard_index);
-  take("shard_by_byte_range", options.shard_by_byte_range);
-  take("follow_links_outside_channel", options.follow_links_outside_channel);
-  take("threads", options.threads);
-  take("prefetch_batches", options.prefetch_batches);
-  take("memory_budget_bytes", options.memory_budget_bytes);
-  take("max_record_bytes", options.max_record_bytes);
-  take("device", options.device);
-  if (kwargs.contains("dtype")) {
-    ++used;
-    if (!get("dtype").is_none()) options.dtype = dtype_option(get("dtype"));
+    case LoaderOptionKind::kState:
+      return state_json(py::reinterpret_borrow<py::object>(value));
+    case LoaderOptionKind::kChoice:
+      if (spec.name == "dtype" && !py::isinstance<py::str>(value))
+        return std::string(to_string(dtype_option(py::reinterpret_borrow<py::object>(value))));
+      [[fallthrough]];
+    case LoaderOptionKind::kCharacter:
+    case LoaderOptionKind::kText:
+      if (!py::isinstance<py::str>(value)) return refuse("a string");
+      return value.cast<std::string>();
   }
-  std::string delimiter = ",";
-  take("delimiter", delimiter);
-  if (delimiter.size() != 1)
-    throw ConfigError("loader option delimiter: one character, not \"" + delimiter + "\"");
-  options.delimiter = delimiter[0];
-  std::string quote = "\"";
-  take("quote", quote);
-  if (quote.size() != 1) throw ConfigError("loader option quote: one character, not \"" + quote + "\"");
-  options.quote = quote[0];
-  std::string recordio_join = "aws";
-  take("recordio_join", recordio_join);
-  if (recordio_join != "aws" && recordio_join != "dmlc")
-    throw ConfigError("loader option recordio_join: \"" + recordio_join + "\" is not aws or dmlc");
-  options.recordio_dmlc_join = recordio_join == "dmlc";
-  bool drop_last = false;
-  take("drop_last", drop_last);
-  std::optional<std::string> last_batch;
-  take_optional("last_batch", last_batch);
-  options.last_batch = resolve_last_batch(last_batch, drop_last);
-  std::string bad_records = "error";
-  take("bad_records", bad_records);
-  options.bad_records = parse_bad_records(bad_records);
-  double pipe_timeout = 600;
-  take("pipe_timeout", pipe_timeout);
-  if (!(pipe_timeout > 0 && pipe_timeout <= 1e9))  // also NaN
-    throw ConfigError("loader option pipe_timeout: " + std::to_string(pipe_timeout) +
-                      " is not a number of seconds in (0, 1e9]");
-  options.pipe_timeout = std::chrono::milliseconds(static_cast<long long>(pipe_timeout * 1000));
-  std::optional<std::string> mode;
-  take_optional("mode", mode);
-  if (mode) options.mode = parse_loader_mode(*mode);
-  if (kwargs.contains("resume")) {
-    ++used;
-    if (!get("resume").is_none()) options.resume = LoaderState::from_json(state_json(get("resume")));
+  return refuse("a value of this option");
+}
+
+std::unique_ptr<Loader> open_loader(const std::string& channel, const std::optional<std::string>& root,
+                                    const py::kwargs& kwargs) {
+  // Every keyword is an option of the one table; None leaves an option to its default.
+  LoaderOptionsBuilder builder;
+  for (const auto& [key, value] : kwargs) {
+    const auto name = key.cast<std::string>();
+    const LoaderOptionSpec* spec = find_loader_option(name);
+    if (spec == nullptr) throw py::type_error("Loader() got an unexpected keyword argument '" + name + "'");
+    if (!value.is_none()) builder.set(name, option_value(*spec, value));
   }
-  if (used != kwargs.size()) {
-    for (const auto& item : kwargs) {
-      const auto name = item.first.cast<std::string>();
-      static const std::array<const char*, 31> known{"shard_by_byte_range",
-                                                     "follow_links_outside_channel",
-                                                     "dtype",
-                                                     "format",
-                                                     "label_size",
-                                                     "header",
-                                                     "empty_is_nan",
-                                                     "densify",
-                                                     "batch_size",
-                                                     "epochs",
-                                                     "shuffle_window",
-                                                     "seed",
-                                                     "reshuffle_each_epoch",
-                                                     "num_shards",
-                                                     "shard_index",
-                                                     "threads",
-                                                     "prefetch_batches",
-                                                     "memory_budget_bytes",
-                                                     "max_record_bytes",
-                                                     "device",
-                                                     "delimiter",
-                                                     "quote",
-                                                     "recordio_join",
-                                                     "drop_last",
-                                                     "last_batch",
-                                                     "bad_records",
-                                                     "pipe_timeout",
-                                                     "mode",
-                                                     "resume",
-                                                     "root",
-                                                     "channel"};
-      if (std::find_if(known.begin(), known.end(), [&](const char* k) { return name == k; }) == known.end())
-        throw py::type_error("Loader() got an unexpected keyword argument '" + name + "'");
-    }
-  }
+  const LoaderOptions options = builder.build();
   EnvironmentOptions env_options;
   if (root) env_options.root = *root;
   env_options.probe_devices = false;
@@ -311,7 +217,57 @@ std::optional<Batch> next_batch(Loader& loader) {
 
 }  // namespace
 
+// The table as Python sees it: chanload.Loader's signature and docs are built from this list.
+py::list option_table() {
+  py::list table;
+  for (const LoaderOptionSpec& spec : loader_option_specs()) {
+    const std::string text(spec.default_text);
+    py::object default_value = py::none();
+    const char* kind = "text";
+    switch (spec.kind) {
+      case LoaderOptionKind::kFlag:
+        kind = "flag";
+        if (!text.empty()) default_value = py::bool_(text == "true");
+        break;
+      case LoaderOptionKind::kCount:
+        kind = "count";
+        if (!text.empty()) default_value = py::int_(std::stoull(text));
+        break;
+      case LoaderOptionKind::kSeconds:
+        kind = "seconds";
+        if (!text.empty()) default_value = py::float_(std::stod(text));
+        break;
+      case LoaderOptionKind::kCharacter:
+        kind = "character";
+        break;
+      case LoaderOptionKind::kChoice:
+        kind = "choice";
+        break;
+      case LoaderOptionKind::kText:
+        break;
+      case LoaderOptionKind::kState:
+        kind = "state";
+        break;
+    }
+    if (default_value.is_none() && !text.empty()) default_value = py::str(text);
+    py::list choices;
+    for (const std::string_view choice : spec.choices) choices.append(py::str(std::string(choice)));
+    py::dict entry;
+    entry["name"] = std::string(spec.name);
+    entry["kind"] = kind;
+    entry["choices"] = choices;
+    entry["default"] = default_value;
+    entry["command_flag"] = command_flag(spec.name);
+    entry["help"] = std::string(spec.help);
+    table.append(entry);
+  }
+  return table;
+}
+
 void bind_loader(py::module_& m) {
+  m.def("loader_options", &option_table,
+        "The loader's options, one dict each (name, kind, choices, default, command_flag, help): the "
+        "table chanload.Loader, `chanload read` and C++'s LoaderOptionsBuilder share.");
   m.def(
       "resolve_sharding",
       [](const std::string& channel, const std::optional<std::string>& root) {

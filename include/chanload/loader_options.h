@@ -37,9 +37,6 @@ enum class BadRecords {
 // The loader's mode option: "File" or "Pipe" as TrainingInputMode spells them; "file" and "pipe"
 // are taken too (the command's historical spelling). FastFile is refused: it reads as File.
 [[nodiscard]] InputMode parse_loader_mode(std::string_view name);
-// last_batch as given, reconciled with drop_last (DataLoader's spelling of "drop"): drop_last with a
-// last_batch other than "drop" is a contradiction, refused.
-[[nodiscard]] LastBatch resolve_last_batch(std::optional<std::string_view> last_batch, bool drop_last);
 
 // Where a loader stands: enough to resume it exactly. O(1) in the size of the data.
 struct LoaderState {

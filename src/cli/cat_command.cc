@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/loader_option_flags.h"
 #include "cli/whole_number.h"
 #include "io/channel_source.h"
 
@@ -20,11 +21,8 @@ namespace {
 struct CatOptions {
   std::string root;
   std::string channel;
-  std::uint64_t epochs = 1;
+  LoaderOptionFlags loader;  // --epochs, --mode, --pipe-timeout, --follow-links-outside-channel
   std::uint64_t start_epoch = 0;
-  double pipe_timeout_seconds = 600;
-  std::string mode;
-  bool follow_links_outside_channel = false;
   std::string io = "auto";
   std::string decompress = "auto";
 };
@@ -50,12 +48,13 @@ int run_cat(const CatOptions& options) {
   env_options.probe_devices = false;
   const Environment environment = Environment::load(env_options);
 
+  const LoaderOptions loader = options.loader.options();
   io::ChannelReadOptions read;
-  read.epochs = options.epochs;
+  read.epochs = loader.epochs;
   read.start_epoch = options.start_epoch;
-  read.pipe_timeout = std::chrono::milliseconds(static_cast<long long>(options.pipe_timeout_seconds * 1000));
-  if (!options.mode.empty()) read.mode = parse_loader_mode(options.mode);
-  read.listing.follow_links_outside_channel = options.follow_links_outside_channel;
+  read.pipe_timeout = loader.pipe_timeout;
+  read.mode = loader.mode;
+  read.listing.follow_links_outside_channel = loader.follow_links_outside_channel;
   if (options.io == "pread") read.backend = io::IoBackend::kPread;
   if (options.io == "io_uring") read.backend = io::IoBackend::kIoUring;
   if (options.decompress == "none") read.compression = io::CompressionMode::kNone;
@@ -80,21 +79,10 @@ CommandRunner add_cat_command(CLI::App& app) {
   command->add_option("--channel", options->channel, "Channel name")->required();
   command->add_option("--root", options->root,
                       "Job base directory (default: $SAGEMAKER_BASE_DIR, else /opt/ml)");
-  command->add_option("--epochs", options->epochs, "Epochs to read (0: until stopped)")
-      ->capture_default_str()
-      ->check(whole_number());
   command->add_option("--start-epoch", options->start_epoch, "First epoch (Pipe mode: first FIFO index)")
       ->capture_default_str()
       ->check(whole_number());
-  command
-      ->add_option("--pipe-timeout", options->pipe_timeout_seconds,
-                   "Seconds to wait for each FIFO to appear and for its writer")
-      ->check(CLI::Range(0.001, 1e9))
-      ->capture_default_str();
-  command->add_option("--mode", options->mode, "Read as File or Pipe (must agree with TrainingInputMode)")
-      ->check(CLI::IsMember({"File", "Pipe", "file", "pipe"}));
-  command->add_flag("--follow-links-outside-channel", options->follow_links_outside_channel,
-                    "File mode: follow symbolic links that point outside the channel's folder");
+  options->loader.add_to(*command, {"epochs", "mode", "pipe_timeout", "follow_links_outside_channel"});
   command->add_option("--io", options->io, "File reads: auto, io_uring or pread")
       ->check(CLI::IsMember({"auto", "io_uring", "pread"}))
       ->capture_default_str();

@@ -19,8 +19,8 @@
 #include <optional>
 
 #include "cli/commands.h"
+#include "cli/loader_option_flags.h"
 #include "cli/whole_number.h"
-#include "env/small_file.h"
 #include "format/npy_writer.h"
 
 namespace chanload::cli {
@@ -29,19 +29,8 @@ namespace {
 struct ReadOptions {
   std::string root;
   std::string channel;
-  LoaderOptions loader;
-  std::string mode;
-  std::string delimiter = ",";
-  std::string quote = "\"";
-  std::string recordio_join = "aws";
-  std::optional<std::string> last_batch;
-  bool drop_last = false;
-  bool empty_is_error = false;
-  std::string bad_records = "error";
-  std::string dtype = "float32";
-  double pipe_timeout_seconds = 600;
+  LoaderOptionFlags loader;  // every loader option, from the one table
   std::optional<std::uint64_t> max_batches;
-  std::string resume;
   std::string save_state;
   std::string output;
   bool stats = false;
@@ -177,13 +166,6 @@ class RawOutput {
   std::int64_t end_ = 0;
 };
 
-std::string read_state_file(const std::string& path) {
-  constexpr std::size_t kMaxStateBytes = std::size_t{1} << 20;  // a state is a few hundred bytes
-  auto text = env::read_small_file(path, kMaxStateBytes, "a loader state (JSON)");
-  if (!text) throw ConfigError(path + ": no such file: the resume state", path);
-  return std::move(*text);
-}
-
 int run_read(ReadOptions options) {
   const auto started = std::chrono::steady_clock::now();
   EnvironmentOptions env_options;
@@ -191,21 +173,7 @@ int run_read(ReadOptions options) {
   env_options.probe_devices = false;
   const Environment environment = Environment::load(env_options);
 
-  LoaderOptions& loader_options = options.loader;
-  if (options.delimiter.size() != 1) throw ConfigError("--delimiter takes one character");
-  loader_options.delimiter = options.delimiter[0];
-  if (options.quote.size() != 1) throw ConfigError("--quote takes one character");
-  loader_options.quote = options.quote[0];
-  loader_options.recordio_dmlc_join = options.recordio_join == "dmlc";
-  if (!options.mode.empty()) loader_options.mode = parse_loader_mode(options.mode);
-  loader_options.empty_is_nan = !options.empty_is_error;
-  loader_options.bad_records = parse_bad_records(options.bad_records);
-  loader_options.last_batch = resolve_last_batch(options.last_batch, options.drop_last);
-  loader_options.dtype = parse_dtype(options.dtype);
-  loader_options.pipe_timeout =
-      std::chrono::milliseconds(static_cast<long long>(options.pipe_timeout_seconds * 1000));
-  if (!options.resume.empty())
-    loader_options.resume = LoaderState::from_json(read_state_file(options.resume));
+  LoaderOptions loader_options = options.loader.options();
   // .npy output is dense: sparse RecordIO-protobuf is densified (bounded by max_record_bytes).
   if (!options.output.empty()) loader_options.densify = true;
 
@@ -319,84 +287,9 @@ CommandRunner add_read_command(CLI::App& app) {
   command->add_option("--channel", options->channel, "Channel name")->required();
   command->add_option("--root", options->root,
                       "Job base directory (default: $SAGEMAKER_BASE_DIR, else /opt/ml)");
-  LoaderOptions& loader = options->loader;
-  command->add_option("--format", loader.format, "csv, recordio-protobuf, recordio, tfrecord or lines")
-      ->check(CLI::IsMember({"csv", "recordio-protobuf", "recordio", "tfrecord", "lines"}));
-  command->add_option("--mode", options->mode, "File or Pipe (default: the channel's TrainingInputMode)")
-      ->check(CLI::IsMember({"File", "Pipe", "file", "pipe"}));
-  command
-      ->add_option("--label-size", loader.label_size,
-                   "CSV: leading label columns (default: the ContentType's label_size, else 0)")
-      ->check(whole_number());
-  command->add_option("--delimiter", options->delimiter, "CSV field delimiter")->capture_default_str();
-  command->add_option("--quote", options->quote, "CSV quote character")->capture_default_str();
-  command
-      ->add_option("--recordio-join", options->recordio_join,
-                   "RecordIO split records: aws (parts concatenated, as SageMaker's readers do) or dmlc "
-                   "(the magic between parts)")
-      ->check(CLI::IsMember({"aws", "dmlc"}))
-      ->capture_default_str();
-  command->add_flag("--header", loader.header, "CSV: the first row of each file is a header");
-  command->add_flag("--empty-is-error", options->empty_is_error,
-                    "CSV: an empty field is a bad record (default: NaN)");
-  command
-      ->add_option("--bad-records", options->bad_records, "error, skip (counted) or warn (counted, printed)")
-      ->check(CLI::IsMember({"error", "skip", "warn"}))
-      ->capture_default_str();
-  command->add_flag("--densify", loader.densify, "RecordIO-protobuf: decode sparse rows as dense");
-  command
-      ->add_option("--dtype", options->dtype,
-                   "CSV and RecordIO-protobuf: float32 or float64 features, labels and values")
-      ->check(CLI::IsMember({"float32", "float64"}))
-      ->capture_default_str();
-  command->add_option("--batch-size", loader.batch_size, "Records per batch")
-      ->capture_default_str()
-      ->check(whole_number());
-  command
-      ->add_option("--last-batch", options->last_batch,
-                   "An epoch's short last batch: keep (default), drop or pad")
-      ->check(CLI::IsMember({"keep", "drop", "pad"}));
-  command->add_flag("--drop-last", options->drop_last, "Same as --last-batch drop");
-  command->add_option("--epochs", loader.epochs, "Epochs to read (0: until stopped)")
-      ->capture_default_str()
-      ->check(whole_number());
-  command
-      ->add_option("--shuffle-window", loader.shuffle_window, "Shuffle through a window of this many records")
-      ->capture_default_str()
-      ->check(whole_number());
-  command->add_option("--seed", loader.seed, "Shuffle seed (default: drawn, and reported in the state)")
-      ->check(whole_number());
-  command->add_option("--num-shards", loader.num_shards, "Shards (default: from the job and the process)")
-      ->check(whole_number());
-  command->add_option("--shard-index", loader.shard_index, "This reader's shard, below --num-shards")
-      ->check(whole_number());
-  command->add_flag("--shard-by-byte-range", loader.shard_by_byte_range,
-                    "Each shard reads only its share of the bytes (uncompressed File-mode CSV or lines; "
-                    "uneven record counts)");
-  command->add_flag("--follow-links-outside-channel", loader.follow_links_outside_channel,
-                    "File mode: follow symbolic links that point outside the channel's folder (default: "
-                    "an error naming the link)");
-  command->add_option("--threads", loader.threads, "Decode workers (0: the cores, at most 8)")
-      ->capture_default_str()
-      ->check(whole_number());
-  command->add_option("--prefetch-batches", loader.prefetch_batches, "Batches prepared ahead")
-      ->capture_default_str()
-      ->check(whole_number());
-  command
-      ->add_option("--memory-budget-bytes,--memory-budget", loader.memory_budget_bytes,
-                   "Bytes the loader may hold")
-      ->capture_default_str()
-      ->check(whole_number());
-  command->add_option("--device", loader.device, "cpu or cuda:N")->capture_default_str();
-  command->add_option("--pipe-timeout", options->pipe_timeout_seconds, "Pipe mode: seconds to wait per FIFO")
-      ->check(CLI::Range(0.001, 1e9))
-      ->capture_default_str();
-  command->add_option("--max-record-bytes", loader.max_record_bytes, "Largest record accepted")
-      ->capture_default_str()
-      ->check(whole_number());
+  options->loader.add_to(*command);
   command->add_option("--max-batches", options->max_batches, "Stop after this many batches")
       ->check(whole_number());
-  command->add_option("--resume", options->resume, "Continue from a state file written by --save-state");
   command->add_option("--save-state", options->save_state, "Write the loader's state (JSON) here at the end");
   command->add_option(
       "--output", options->output,

@@ -69,16 +69,6 @@ InputMode parse_loader_mode(std::string_view name) {
                     "\" is not File or Pipe (FastFile channels are read as File)");
 }
 
-LastBatch resolve_last_batch(std::optional<std::string_view> last_batch, bool drop_last) {
-  if (!last_batch) return drop_last ? LastBatch::kDrop : LastBatch::kKeep;
-  const LastBatch chosen = parse_last_batch(*last_batch);
-  if (drop_last && chosen != LastBatch::kDrop) {
-    throw ConfigError("loader option drop_last: true contradicts last_batch \"" + std::string(*last_batch) +
-                      "\" (drop_last is last_batch \"drop\"; give one of them)");
-  }
-  return chosen;
-}
-
 void LoaderOptions::validate() const {
   if (!format.empty() && !format::parse_data_format(format)) {
     refuse("format", "\"" + format + "\" is not one of csv, recordio-protobuf, recordio, tfrecord, lines");

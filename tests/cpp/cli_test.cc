@@ -1,4 +1,5 @@
 // The chanload command, run as a user runs it.
+#include <chanload/loader_option_table.h>
 #include <chanload/loader_options.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -433,6 +434,36 @@ TEST(CliRead, DropLastAndAnotherLastBatchAreRefusedAndModeTakesEitherCase) {
   for (const char* mode : {"File", "file"})
     EXPECT_THAT(testing::run_command(read + " --mode " + mode).output, HasSubstr("\"rows\":3")) << mode;
   EXPECT_THAT(testing::run_command(read + " --memory-budget-bytes 2000000").output, HasSubstr("\"rows\":3"));
+}
+
+// The command's loader flags are registered from the one option table: every option is a flag
+// spelled --name-with-dashes, flags take --no-, and the old spellings stay as aliases.
+TEST(CliRead, EveryLoaderOptionIsAFlagFromTheOneTable) {
+  const auto help = testing::run_command(kCli + " read --help");
+  for (const LoaderOptionSpec& spec : loader_option_specs()) {
+    EXPECT_THAT(help.output, HasSubstr(command_flag(spec.name))) << spec.name;
+    if (!spec.default_text.empty() && spec.kind != LoaderOptionKind::kFlag) {
+      EXPECT_THAT(help.output, HasSubstr("=" + std::string(spec.default_text))) << spec.name;
+    }
+  }
+  testing::TestTree tree;
+  tree.write_config("inputdataconfig.json", R"({"train": {"ContentType": "text/csv"}})");
+  tree.write("input/data/train/a.csv", "1,2\n3,\n5,6\n");
+  const std::string read =
+      kCli + " read --channel train --batch-size 2 --stats --root " + tree.root().string();
+  EXPECT_THAT(testing::run_command(read).output, HasSubstr("\"rows\":3"));  // the empty field is NaN
+  for (const char* flag : {" --empty-is-error", " --no-empty-is-nan", " --empty-is-nan=false"}) {
+    const auto refused = testing::run_command(read + flag + " 2>&1");
+    EXPECT_EQ(refused.status, 1) << flag;
+    EXPECT_THAT(refused.output, HasSubstr("a.csv line 2")) << flag;
+  }
+  const auto kept = testing::run_command(read + " --no-reshuffle-each-epoch --shuffle-window 4 --seed 1");
+  EXPECT_THAT(kept.output, HasSubstr("\"reshuffle_each_epoch\":false"));
+  const auto bad_choice = testing::run_command(read + " --bad-records ignore 2>&1");
+  EXPECT_THAT(bad_choice.output, HasSubstr("--bad-records: \"ignore\" is not error, skip or warn"));
+  const auto cat_help = testing::run_command(kCli + " cat --help");
+  for (const char* flag : {"--epochs", "--mode", "--pipe-timeout", "--follow-links-outside-channel"})
+    EXPECT_THAT(cat_help.output, HasSubstr(flag)) << flag;
 }
 
 TEST(CliRead, RawRecordsAsPayloadsAndOffsets) {

@@ -361,11 +361,6 @@ TEST(LoaderVocabulary, EveryEnumHasOneSpellingBothWays) {
   EXPECT_EQ(parse_loader_mode("file"), InputMode::kFile);
   EXPECT_THROW((void)parse_loader_mode("FastFile"), ConfigError);
   EXPECT_THROW((void)parse_last_batch("Drop"), ConfigError);
-  // drop_last is last_batch "drop": given with another last_batch it contradicts it, in any caller.
-  EXPECT_EQ(resolve_last_batch(std::nullopt, true), LastBatch::kDrop);
-  EXPECT_EQ(resolve_last_batch("drop", true), LastBatch::kDrop);
-  EXPECT_EQ(resolve_last_batch("pad", false), LastBatch::kPad);
-  EXPECT_THROW((void)resolve_last_batch("keep", true), ConfigError);
 }
 
 // Regression: --stats counted the records passed over to reach the resume position as delivered.

@@ -1,6 +1,7 @@
 """chanload.Loader from Python: zero-copy views, their lifetime, DLPack, resume through JSON,
 Ctrl-C during a blocked Pipe-mode wait, errors as Python exceptions, sparse batches."""
 import gc
+import inspect
 import json
 import os
 import signal
@@ -306,3 +307,28 @@ def test_numpy_numbers_are_taken_as_options(tmp_path):
         chanload.Loader("train", str(root), batch_size=True)
     with pytest.raises(chanload.ConfigError, match="loader option batch_size: 4.0 is not an integer"):
         chanload.Loader("train", str(root), batch_size=4.0)
+
+
+def test_the_loaders_keywords_are_the_one_option_table(tmp_path):
+    table = chanload._core.loader_options()
+    names = [option["name"] for option in table]
+    assert len(names) == len(set(names))
+    parameters = inspect.signature(chanload.Loader).parameters
+    assert list(parameters) == ["channel", "root", *names]
+    for option in table:
+        assert parameters[option["name"]].default == option["default"], option["name"]
+        assert option["name"] in chanload.Loader.__doc__
+        assert option["command_flag"] == "--" + option["name"].replace("_", "-")
+    assert parameters["batch_size"].default == 1024 and parameters["pipe_timeout"].default == 600.0
+    assert parameters["mode"].default is None and parameters["empty_is_nan"].default is True
+    assert [o for o in table if o["name"] == "last_batch"][0]["choices"] == ["keep", "drop", "pad"]
+    root, _ = csv_job(tmp_path, rows=10)
+    # Every option's default, passed explicitly, is what leaving it out gives.
+    given = {o["name"]: o["default"] for o in table}
+    assert [b.rows for b in chanload.Loader("train", str(root), **given)] == [10]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'batchsize'"):
+        chanload.Loader("train", str(root), batchsize=4)
+    with pytest.raises(chanload.ConfigError, match='loader option bad_records: "ignore" is not error, skip or warn'):
+        chanload.Loader("train", str(root), bad_records="ignore")
+    with pytest.raises(chanload.ConfigError, match=r"loader option pipe_timeout: 0 is not a number of seconds in \(0, 1e9\]"):
+        chanload.Loader("train", str(root), pipe_timeout=0)
