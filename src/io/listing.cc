@@ -189,7 +189,10 @@ std::vector<std::string> list_channel_files(const std::string& folder, const Lis
   walk.walk("", false);
   walk.walk_linked_folders();
 
-  // Once per object: the name reached without a link wins, else the first in natural order.
+  // Every name reached without a symbolic link is listed, hard links included: each is an object the
+  // channel holds (as two S3 keys with the same bytes would be). A name reached through a link is
+  // dropped when its object is listed already, under a plain name or an earlier link (natural
+  // order): that is what makes `ln -s v3 latest` deliver v3 once.
   auto& listed = walk.listed();
   std::sort(listed.begin(), listed.end(), [](const Listed& a, const Listed& b) {
     if (a.through_link != b.through_link) return !a.through_link;
@@ -198,7 +201,7 @@ std::vector<std::string> list_channel_files(const std::string& folder, const Lis
   std::set<FileId> seen;
   std::vector<std::string> relative;
   for (const Listed& file : listed) {
-    if (seen.insert(file.id).second) relative.push_back(file.relative);
+    if (seen.insert(file.id).second || !file.through_link) relative.push_back(file.relative);
   }
   std::sort(relative.begin(), relative.end(), natural_less);
   std::vector<std::string> paths;

@@ -265,6 +265,21 @@ TEST(Listing, AnObjectReachedByALinkIsListedOnceUnderItsOwnName) {
             (std::vector<std::string>{"mounted/part-5", "part-9", "v3/part-1", "v3/part-2"}));
 }
 
+// Regression: the symlink dedupe by (device, inode) also dropped hard links: two names for one file,
+// neither of them a link (an object copied in as a hard link to oversample it, as two S3 keys with
+// the same bytes would be), delivered it once. Only names reached through a symbolic link are
+// dropped for naming an object listed already.
+TEST(Listing, HardLinksAreObjectsOfTheirOwnOnlySymbolicLinksAreDeduplicated) {
+  TestTree tree;
+  tree.write("data/part-1", "x");
+  std::filesystem::create_hard_link(tree.root() / "data/part-1", tree.root() / "data/part-1-again");
+  tree.write("data/sub/part-2", "x");
+  std::filesystem::create_hard_link(tree.root() / "data/sub/part-2", tree.root() / "data/part-2-copy");
+  std::filesystem::create_symlink("part-1", tree.root() / "data/link-1");
+  EXPECT_EQ(relative_listing(tree),
+            (std::vector<std::string>{"part-1", "part-1-again", "part-2-copy", "sub/part-2"}));
+}
+
 // Regression: `ln -s /etc etcdir` read 476 MB outside the job root.
 TEST(Listing, ALinkOutsideTheChannelIsAnErrorUnlessAllowed) {
   TestTree tree;
