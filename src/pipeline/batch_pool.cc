@@ -1,5 +1,7 @@
 #include "pipeline/batch_pool.h"
 
+#include <unistd.h>
+
 namespace chanload::pipeline {
 
 std::size_t BatchSlot::bytes() const {
@@ -10,10 +12,11 @@ std::size_t BatchSlot::bytes() const {
 }
 
 BatchPool::BatchPool(SlotLayout layout, std::size_t slots, std::shared_ptr<memory::DeviceTransfer> transfer)
-    : layout_(layout), capacity_(slots), transfer_(std::move(transfer)) {}
+    : layout_(layout), capacity_(slots), transfer_(std::move(transfer)), owner_pid_(::getpid()) {}
 
 BatchPool::~BatchPool() {
-  if (!transfer_) return;
+  // In a forked child the device memory is the parent's: not freed here.
+  if (!transfer_ || ::getpid() != owner_pid_) return;
   for (auto& slot : slots_) transfer_->free(slot->device);
 }
 
@@ -47,6 +50,7 @@ BatchSlot* BatchPool::acquire() {
 }
 
 void BatchPool::release(BatchSlot* slot) {
+  if (::getpid() != owner_pid_) return;
   {
     std::lock_guard lock(mutex_);
     if (slot->delivered) {

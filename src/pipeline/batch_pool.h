@@ -3,6 +3,8 @@
 // which may be after the loader itself is gone: the pool lives as long as any of its slots is out.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chanload/batch.h>
 
 #include <condition_variable>
@@ -70,6 +72,9 @@ class BatchPool : public std::enable_shared_from_this<BatchPool> {
 
   // A free slot, allocating it the first time; waits while none is free. nullptr once stopped.
   BatchSlot* acquire();
+  // Gives the slot back. In a process forked from the pool's (a batch that survived into a
+  // multiprocessing child) it does nothing: the pool's mutex may have been held by one of the
+  // parent's threads at the fork, and the child must never wait on it; the child's copy is leaked.
   void release(BatchSlot* slot);
   void stop();
 
@@ -91,6 +96,7 @@ class BatchPool : public std::enable_shared_from_this<BatchPool> {
   std::vector<BatchSlot*> free_;
   std::size_t delivered_ = 0;
   bool stopped_ = false;
+  pid_t owner_pid_;  // the process that made the pool: the only one whose threads use it
 };
 
 // Holds a slot and gives it back to its pool when destroyed.

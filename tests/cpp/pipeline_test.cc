@@ -7,6 +7,7 @@
 #include <map>
 #include <numeric>
 
+#include "pipeline/batch_pool.h"
 #include "pipeline/random.h"
 #include "pipeline/sharding.h"
 #include "pipeline/shuffle_window.h"
@@ -137,6 +138,36 @@ TEST(Random, IsFixedByItsDefinition) {
   EXPECT_EQ(random.next(), 0xE220A8397B1DCDAFULL);
   Random bounded(42);
   for (int i = 0; i < 1000; ++i) EXPECT_LT(bounded.below(7), 7U);
+}
+
+}  // namespace
+}  // namespace chanload::pipeline
+
+namespace chanload::pipeline {
+namespace {
+
+// Regression: a Batch that survived into a forked child (multiprocessing's fork start method, the
+// batch made in the parent) gave its slot back to the parent's pool when freed there, locking the
+// pool's mutex, which a parent thread may have held at the fork: the child could hang for ever. A
+// release in another process now leaves the pool alone, so nothing in the child waits on it.
+TEST(BatchPool, ASlotFreedInAForkedChildLeavesThePoolAlone) {
+  SlotLayout layout;
+  layout.batch_size = 4;
+  layout.columns = 2;
+  layout.label_size = 1;
+  auto pool = std::make_shared<BatchPool>(layout, 2, nullptr);
+  SlotLease first(pool, pool->acquire());
+  SlotLease second(pool, pool->acquire());
+  pool->mark_delivered(first.slot());
+  pool->mark_delivered(second.slot());
+  ASSERT_TRUE(pool->all_delivered());
+  const std::string answer = testing::answer_from_child([&] {
+    first.reset();
+    return std::string(pool->all_delivered() ? "untouched" : "given back");
+  });
+  EXPECT_EQ(answer, "untouched");
+  first.reset();  // in the pool's own process: given back
+  EXPECT_FALSE(pool->all_delivered());
 }
 
 }  // namespace
