@@ -75,11 +75,12 @@ void ChannelSource::plan_byte_ranges() {
     if (error) throw IoError(file + ": " + error.message(), file);
     // Compressed bytes cannot be cut into ranges: look at the file's first bytes.
     std::ifstream in(file, std::ios::binary);
-    std::array<unsigned char, 4> magic{};
-    in.read(reinterpret_cast<char*>(magic.data()), magic.size());
-    const bool gzip = in.gcount() >= 2 && magic[0] == 0x1F && magic[1] == 0x8B;
-    const bool zstd =
-        in.gcount() >= 4 && magic[0] == 0x28 && magic[1] == 0xB5 && magic[2] == 0x2F && magic[3] == 0xFD;
+    std::array<char, kCompressionMagicBytes> magic{};
+    in.read(magic.data(), magic.size());
+    const DetectedCompression detected =
+        detect_compression(std::as_bytes(std::span(magic.data(), static_cast<std::size_t>(in.gcount()))));
+    const bool gzip = detected == DetectedCompression::kGzip;
+    const bool zstd = detected == DetectedCompression::kZstd;
     if (gzip || zstd) {
       throw DataError(file + ": " + (gzip ? "gzip" : "zstd") +
                           " data cannot be read by byte range (each shard would need the whole stream); "

@@ -235,6 +235,12 @@ class GzipSource final : public ByteSource {
 
 }  // namespace
 
+DetectedCompression detect_compression(std::span<const std::byte> prefix) {
+  if (starts_with(prefix, kGzipMagic)) return DetectedCompression::kGzip;
+  if (starts_with_zstd(prefix)) return DetectedCompression::kZstd;
+  return DetectedCompression::kNone;
+}
+
 std::unique_ptr<ByteSource> decompressing(std::unique_ptr<ByteSource> inner, CompressionMode mode,
                                           std::size_t output_chunk_bytes, std::shared_ptr<ReaderCache> cache,
                                           PlainSignature plain) {
@@ -251,8 +257,10 @@ std::unique_ptr<ByteSource> decompressing(std::unique_ptr<ByteSource> inner, Com
   }
   const bool plain_format = mode == CompressionMode::kAuto && plain.matches != nullptr &&
                             prefix.bytes().size() >= plain.bytes && plain.matches(prefix.bytes());
-  const bool gzip = !plain_format && starts_with(prefix.bytes(), kGzipMagic);
-  const bool zstd = !plain_format && starts_with_zstd(prefix.bytes());
+  const DetectedCompression detected =
+      plain_format ? DetectedCompression::kNone : detect_compression(prefix.bytes());
+  const bool gzip = detected == DetectedCompression::kGzip;
+  const bool zstd = detected == DetectedCompression::kZstd;
   const std::string& origin = inner->origin();
   if (mode == CompressionMode::kGzip && !gzip && !prefix.bytes().empty()) {
     throw DataError(origin + ": expected gzip data (1f 8b) at byte 0", origin, 0);

@@ -29,6 +29,13 @@ struct PlainSignature {
   bool (*matches)(std::span<const std::byte> prefix) = nullptr;
 };
 
+// What a stream's first bytes say it is: gzip (1f 8b), zstd (28 b5 2f fd, or a skippable frame
+// first), or neither. The one check every reader of magics uses (decompressing(), byte-range
+// planning). Four bytes decide.
+enum class DetectedCompression { kNone, kGzip, kZstd };
+inline constexpr std::size_t kCompressionMagicBytes = 4;
+[[nodiscard]] DetectedCompression detect_compression(std::span<const std::byte> prefix);
+
 // Wraps inner; the result reads the decompressed bytes (or inner's bytes, when not compressed).
 // Corrupt or truncated data is a DataError naming the origin and the compressed offset. The output
 // buffer comes from cache when one is given (it may be null).

@@ -907,6 +907,28 @@ TEST(Loader, ByteRangeShardingRefusesWhatItCannotCut) {
   }
 }
 
+// Regression: byte-range planning checked its own copy of the magics and missed a zstd stream that
+// begins with a skippable frame (pzstd's output): the compressed bytes were cut into ranges and read
+// as CSV. It now asks the one detect_compression() the decompressor uses.
+TEST(Loader, AZstdStreamThatBeginsWithASkippableFrameIsNotCutIntoByteRanges) {
+  TestTree tree;
+  tree.write_config("inputdataconfig.json", R"({"train": {"ContentType": "text/csv"}})");
+  // A skippable frame (magic 0x184D2A50, size 4, four bytes), then anything: only the start matters.
+  tree.write("input/data/train/a.csv.zst", std::string("\x50\x2a\x4d\x18\x04\x00\x00\x00", 8) + "abcd1,2\n");
+  LoaderOptions options;
+  options.shard_by_byte_range = true;
+  options.num_shards = 2;
+  options.shard_index = 0;
+  try {
+    Loader loader(tree.environment(), "train", options);
+    while (loader.next()) {
+    }
+    FAIL() << "read as plain bytes";
+  } catch (const DataError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("a.csv.zst: zstd data cannot be read by byte range"));
+  }
+}
+
 TEST(Loader, AnErrorInAByteRangeShardNamesTheByteOffset) {
   TestTree tree;
   tree.write_config("inputdataconfig.json", R"({"train": {"ContentType": "text/csv"}})");
