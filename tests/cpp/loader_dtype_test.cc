@@ -45,15 +45,6 @@ void csv_channel(const TestTree& tree, int rows, const std::string& extra_row = 
   tree.write("input/data/train/part-1.csv", content);
 }
 
-std::string message_of(const std::function<void()>& call) {
-  try {
-    call();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
 TEST(LoaderDType, Float64CsvShuffledAndPaddedEqualsFromCharsToDouble) {
   TestTree tree;
   csv_channel(tree, 100);
@@ -163,7 +154,7 @@ TEST(LoaderDType, Float64SparseRecordIOProtobufAsCsrAndDensified) {
         EXPECT_EQ(values[begin + 1], 1e300);
         EXPECT_EQ(batch->labels_f64()[r], 16777217.0 + next_id);  // Int32 beyond 2^24, exact
       }
-      EXPECT_THAT(message_of([&] { (void)batch->values(); }), HasSubstr("use values_f64()"));
+      EXPECT_THAT(testing::config_error_of([&] { (void)batch->values(); }), HasSubstr("use values_f64()"));
     }
     EXPECT_EQ(next_id, 1000);
   }
@@ -185,10 +176,11 @@ TEST(LoaderDType, TheAccessorOfTheOtherTypeThrowsNamingTheRightOne) {
   Loader wide(tree.environment(), "train", options);
   const auto f64 = wide.next();
   ASSERT_TRUE(f64);
-  EXPECT_THAT(message_of([&] { (void)f64->features(); }),
+  EXPECT_THAT(testing::config_error_of([&] { (void)f64->features(); }),
               HasSubstr("Batch::features(): the batch holds float64 values; use features_f64()"));
-  EXPECT_THAT(message_of([&] { (void)f64->labels(); }), HasSubstr("use labels_f64()"));
-  EXPECT_THAT(message_of([&] { (void)f64->device_features(); }), HasSubstr("use device_features_data()"));
+  EXPECT_THAT(testing::config_error_of([&] { (void)f64->labels(); }), HasSubstr("use labels_f64()"));
+  EXPECT_THAT(testing::config_error_of([&] { (void)f64->device_features(); }),
+              HasSubstr("use device_features_data()"));
   EXPECT_EQ(f64->device_features_data(), nullptr);  // on the CPU
   EXPECT_TRUE(f64->values_f64().empty());           // a dense batch has no CSR values, of either type
   EXPECT_TRUE(f64->indptr().empty());
@@ -198,9 +190,9 @@ TEST(LoaderDType, TheAccessorOfTheOtherTypeThrowsNamingTheRightOne) {
   const auto f32 = narrow.next();
   ASSERT_TRUE(f32);
   EXPECT_EQ(f32->dtype(), DType::kFloat32);
-  EXPECT_THAT(message_of([&] { (void)f32->features_f64(); }),
+  EXPECT_THAT(testing::config_error_of([&] { (void)f32->features_f64(); }),
               HasSubstr("the batch holds float32 values; use features()"));
-  EXPECT_THAT(message_of([&] { (void)f32->labels_f64(); }), HasSubstr("use labels()"));
+  EXPECT_THAT(testing::config_error_of([&] { (void)f32->labels_f64(); }), HasSubstr("use labels()"));
   EXPECT_EQ(f32->device_features(), nullptr);
 }
 
@@ -231,7 +223,7 @@ TEST(LoaderDType, Float64BatchesCountEightBytesAValueAgainstTheBudget) {
   }
   options.dtype = DType::kFloat64;
   Loader refused(tree.environment(), "train", options);
-  EXPECT_THAT(message_of([&] { (void)refused.next(); }), HasSubstr("needs 1440000 bytes"));
+  EXPECT_THAT(testing::config_error_of([&] { (void)refused.next(); }), HasSubstr("needs 1440000 bytes"));
 }
 
 TEST(LoaderDType, ParseDTypeNamesTheValueAndTheChoices) {
@@ -239,7 +231,7 @@ TEST(LoaderDType, ParseDTypeNamesTheValueAndTheChoices) {
   EXPECT_EQ(parse_dtype("float64"), DType::kFloat64);
   EXPECT_EQ(to_string(DType::kFloat64), "float64");
   EXPECT_EQ(size_of(DType::kFloat64), 8U);
-  EXPECT_THAT(message_of([] { (void)parse_dtype("float16"); }),
+  EXPECT_THAT(testing::config_error_of([] { (void)parse_dtype("float16"); }),
               HasSubstr("dtype: \"float16\" is not float32 or float64"));
 }
 

@@ -8,20 +8,12 @@
 #include <set>
 
 #include "format/data_format.h"
+#include "test_tree.h"
 
 namespace chanload {
 namespace {
 
 using ::testing::HasSubstr;
-
-std::string message_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 TEST(LoaderOptionTable, NamesAreUniqueAndEachDefaultIsTheStructsOwn) {
   std::set<std::string_view> names;
@@ -96,28 +88,30 @@ TEST(LoaderOptionTable, FormatChoicesAreTheFormatsTheLoaderKnows) {
 
 TEST(LoaderOptionTable, ValuesOfTheWrongKindOrRangeAreRefusedByName) {
   LoaderOptionsBuilder builder;
-  EXPECT_THAT(message_of([&] { builder.set("batch_size", std::string("-1")); }),
+  EXPECT_THAT(testing::config_error_of([&] { builder.set("batch_size", std::string("-1")); }),
               HasSubstr("loader option batch_size: \"-1\" is not a whole number"));
-  EXPECT_THAT(message_of([&] { builder.set("batch_size", std::string("1e3")); }), HasSubstr("batch_size"));
-  EXPECT_THAT(message_of([&] { builder.set("batch_size", true); }),
+  EXPECT_THAT(testing::config_error_of([&] { builder.set("batch_size", std::string("1e3")); }),
+              HasSubstr("batch_size"));
+  EXPECT_THAT(testing::config_error_of([&] { builder.set("batch_size", true); }),
               HasSubstr("loader option batch_size: takes a whole number"));
-  EXPECT_THAT(message_of([&] { builder.set("header", std::string("yes")); }),
+  EXPECT_THAT(testing::config_error_of([&] { builder.set("header", std::string("yes")); }),
               HasSubstr("loader option header: \"yes\" is not true or false"));
-  EXPECT_THAT(message_of([&] { builder.set("pipe_timeout", 0.0); }),
+  EXPECT_THAT(testing::config_error_of([&] { builder.set("pipe_timeout", 0.0); }),
               HasSubstr("loader option pipe_timeout: 0 is not a number of seconds"));
-  EXPECT_THAT(message_of([&] { builder.set("pipe_timeout", std::string("nan")); }),
+  EXPECT_THAT(testing::config_error_of([&] { builder.set("pipe_timeout", std::string("nan")); }),
               HasSubstr("pipe_timeout"));
-  EXPECT_THAT(message_of([&] { builder.set("pipe_timeout", 1e10); }), HasSubstr("(0, 1e9]"));
-  EXPECT_THAT(message_of([&] { builder.set("delimiter", std::string("||")); }),
+  EXPECT_THAT(testing::config_error_of([&] { builder.set("pipe_timeout", 1e10); }), HasSubstr("(0, 1e9]"));
+  EXPECT_THAT(testing::config_error_of([&] { builder.set("delimiter", std::string("||")); }),
               HasSubstr("loader option delimiter: one character"));
-  EXPECT_THAT(message_of([&] { builder.set("format", std::string("parquet")); }),
+  EXPECT_THAT(testing::config_error_of([&] { builder.set("format", std::string("parquet")); }),
               HasSubstr("\"parquet\" is not csv, recordio-protobuf, recordio, tfrecord or lines"));
-  EXPECT_THAT(message_of([&] { builder.set("recordio_join", std::string("both")); }),
+  EXPECT_THAT(testing::config_error_of([&] { builder.set("recordio_join", std::string("both")); }),
               HasSubstr("is not aws or dmlc"));
-  EXPECT_THAT(message_of([&] { builder.set("mode", std::string("FastFile")); }),
+  EXPECT_THAT(testing::config_error_of([&] { builder.set("mode", std::string("FastFile")); }),
               HasSubstr("is not File or Pipe"));
-  EXPECT_THAT(message_of([&] { builder.set("resume", std::string("{}")); }), HasSubstr("loader state"));
-  EXPECT_THAT(message_of([&] { builder.set("batchsize", std::uint64_t{4}); }),
+  EXPECT_THAT(testing::config_error_of([&] { builder.set("resume", std::string("{}")); }),
+              HasSubstr("loader state"));
+  EXPECT_THAT(testing::config_error_of([&] { builder.set("batchsize", std::uint64_t{4}); }),
               HasSubstr("no loader option is named \"batchsize\""));
   // A count given as a number, a number of seconds as a whole number: both taken.
   builder.set("batch_size", std::uint64_t{4});
@@ -144,7 +138,7 @@ TEST(LoaderOptionTable, DropLastAgainstLastBatchIsRefusedInEitherOrder) {
     if (drop_last_first) builder.set("drop_last", true);
     builder.set("last_batch", std::string("keep"));
     if (!drop_last_first) builder.set("drop_last", true);
-    EXPECT_THAT(message_of([&] { (void)builder.build(); }),
+    EXPECT_THAT(testing::config_error_of([&] { (void)builder.build(); }),
                 HasSubstr("loader option drop_last: true contradicts last_batch \"keep\""));
   }
   LoaderOptionsBuilder pad;

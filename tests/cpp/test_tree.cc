@@ -1,5 +1,7 @@
 #include "test_tree.h"
 
+#include <chanload/errors.h>
+
 #include <sys/wait.h>
 #include <unistd.h>
 #include <array>
@@ -50,6 +52,15 @@ CommandResult run_command(const std::string& command_line) {
   const int status = ::pclose(pipe);
   result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+std::string config_error_of(const std::function<void()>& call) {
+  try {
+    call();
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "no error";
 }
 
 std::string answer_from_child(const std::function<std::string()>& body, bool as_nobody) {

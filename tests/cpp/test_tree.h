@@ -41,4 +41,7 @@ CommandResult run_command(const std::string& command_line);
 // folder root could read anyway). "exit N" when the child ended without an answer.
 std::string answer_from_child(const std::function<std::string()>& body, bool as_nobody = false);
 
+// The message of the ConfigError that call throws, or "no error".
+std::string config_error_of(const std::function<void()>& call);
+
 }  // namespace chanload::testing
