@@ -49,14 +49,17 @@ struct LoaderState {
   std::uint64_t batch_size = 0;
   std::uint64_t shuffle_window = 0;
   bool reshuffle_each_epoch = true;
+  // Objects whose records alternated (LoaderOptions::interleave while shuffling, else 1); 0 in a
+  // state of version 1 or 2, whose shuffle read objects in stored order (resumed only unshuffled).
+  std::uint64_t interleave = 1;
   // What the state belongs to, refused elsewhere: the channel's name and a fingerprint of its data
   // (File mode: the objects' names and sizes; Pipe mode: "pipe"). Empty in a version-1 state: not
   // checked.
   std::string channel;
   std::string data;
 
-  // {"version":2,"epoch":...,...}: compact JSON, the form Python's json module reads and writes.
-  // from_json also reads version 1 (no reshuffle_each_epoch, channel or data).
+  // {"version":3,"epoch":...,...}: compact JSON, the form Python's json module reads and writes.
+  // from_json also reads versions 1 (no reshuffle_each_epoch, channel or data) and 2 (no interleave).
   [[nodiscard]] std::string to_json() const;
   // Throws ConfigError saying what is missing or malformed.
   static LoaderState from_json(std::string_view json);
@@ -91,11 +94,18 @@ struct LoaderOptions {
   LastBatch last_batch = LastBatch::kKeep;
   std::uint64_t epochs = 1;  // 0: until stopped
 
-  // Shuffling: a window of this many records (0: no shuffle) from which each delivered record is
-  // drawn at random. The order is a pure function of (data, shard, seed, epoch).
+  // Shuffling (shuffle_window > 0), in three parts: File mode puts the channel's objects in a random
+  // order each epoch; the records of `interleave` objects of that order alternate, one each; then
+  // each delivered record is drawn at random from a window of shuffle_window records. The order is
+  // a pure function of (data, shard, seed, epoch, interleave). Without shuffling, records come in
+  // stored order.
   std::size_t shuffle_window = 0;
-  std::optional<std::uint64_t> seed;  // default: drawn at open, reported by state()
-  bool reshuffle_each_epoch = true;   // false: every epoch in the same order
+  std::size_t interleave = 16;
+  // Default: drawn at open when the loader is the job's only shard; with several shards, one value
+  // every process of the job computes alike (from the channel's name), because the shards number
+  // records in the objects' shuffled order and must agree on it. state() reports it.
+  std::optional<std::uint64_t> seed;
+  bool reshuffle_each_epoch = true;  // false: every epoch in the same order
 
   // Sharding: this loader reads record i of each epoch when i % num_shards == shard_index. Default:
   // from the job (hosts, S3DataDistributionType) and the process (torchrun's RANK/WORLD_SIZE/
@@ -113,7 +123,10 @@ struct LoaderOptions {
   // this is set (a link to /etc must not make the job read /etc).
   bool follow_links_outside_channel = false;
 
-  std::size_t threads = 0;           // decode workers; 0: the cores available, at most 8
+  std::size_t threads = 0;  // decode workers; 0: the cores available, at most 8
+  // File mode: objects read, decompressed and framed at once, each on a thread of its own; 0: the
+  // cores available, at most 8. Speed only: the order does not depend on it.
+  std::size_t objects_in_flight = 0;
   std::size_t prefetch_batches = 4;  // batches prepared ahead of the consumer
   std::size_t memory_budget_bytes = std::size_t{1} << 30;
   // A larger record is a DataError; at most 2^40 (1 TiB).

@@ -28,6 +28,12 @@ struct LoaderStats {
   std::size_t memory_bytes = 0;    // held now: batch buffers, records in flight, shuffle window
   std::size_t peak_memory_bytes = 0;
   std::size_t batch_buffers = 0;  // in the pool
+  // How mixed the delivered records are. order_correlation: Pearson's correlation of each record's
+  // position in its epoch's delivery with its stored position (the channel's objects end to end in
+  // natural order, by byte): 1 in stored order, near 0 well shuffled. objects_per_batch: the mean
+  // number of distinct objects (files or FIFOs) a delivered batch's records come from.
+  double order_correlation = 0;
+  double objects_per_batch = 0;
 
   // One JSON object with the fields' names ("read": {"bytes": ...}, ..., "skipped_rows": ...): what
   // Loader.stats() returns in Python and chanload read --stats prints.

@@ -20,7 +20,9 @@ namespace {
 std::mutex g_fifo_readers_mutex;
 std::set<std::string> g_fifo_readers;
 
-InputMode resolve_mode(const ChannelConfig& channel, std::optional<InputMode> requested) {
+}  // namespace
+
+InputMode resolve_read_mode(const ChannelConfig& channel, std::optional<InputMode> requested) {
   const InputMode configured = channel.mode == InputMode::kFastFile ? InputMode::kFile : channel.mode;
   if (!requested) return configured;
   const InputMode wanted = *requested == InputMode::kFastFile ? InputMode::kFile : *requested;
@@ -32,16 +34,18 @@ InputMode resolve_mode(const ChannelConfig& channel, std::optional<InputMode> re
   return wanted;
 }
 
-}  // namespace
-
 ChannelSource::ChannelSource(const Environment& environment, std::string_view channel,
                              ChannelReadOptions options)
-    : channel_(environment.channel(channel)),
+    : ChannelSource(environment.channel(channel), std::move(options)) {}
+
+ChannelSource::ChannelSource(const ChannelConfig& channel, ChannelReadOptions options)
+    : channel_(channel),
       options_(std::move(options)),
-      mode_(resolve_mode(channel_, options_.mode)),
+      mode_(resolve_read_mode(channel_, options_.mode)),
       epoch_(options_.start_epoch) {
   if (options_.chunk_bytes == 0) throw ConfigError("chunk_bytes must be positive");
   if (!options_.stop) options_.stop = std::make_shared<StopSignal>();
+  cache_ = options_.cache ? options_.cache : std::make_shared<ReaderCache>();
   if (mode_ == InputMode::kPipe) {
     std::lock_guard lock(g_fifo_readers_mutex);
     if (!g_fifo_readers.insert(channel_.path.string()).second) {
@@ -50,26 +54,41 @@ ChannelSource::ChannelSource(const Environment& environment, std::string_view ch
                         "one would take bytes from the first's epochs");
     }
     registered_fifo_prefix_ = true;
+  } else if (options_.objects) {
+    objects_ = *options_.objects;
   } else {
-    files_ = list_channel_files(channel_.path.string(), options_.listing);
-    if (options_.byte_range) plan_byte_ranges();
+    objects_ = list_channel_objects(channel_, options_.listing);
+    if (options_.byte_range) objects_ = byte_range_parts(channel_, objects_, *options_.byte_range);
   }
 }
 
-void ChannelSource::plan_byte_ranges() {
-  const ByteRangeShard& shard = *options_.byte_range;
+std::vector<ChannelObject> list_channel_objects(const ChannelConfig& channel, const ListingOptions& listing) {
+  const std::vector<std::string> files = list_channel_files(channel.path.string(), listing);
+  std::vector<ChannelObject> objects;
+  objects.reserve(files.size());
+  for (const std::string& file : files) {
+    std::error_code error;
+    const std::uint64_t size = std::filesystem::file_size(file, error);
+    objects.push_back(ChannelObject{file, error ? 0 : size, false, StreamRange{}});
+  }
+  return objects;
+}
+
+std::vector<ChannelObject> byte_range_parts(const ChannelConfig& channel, const std::vector<ChannelObject>& objects,
+                                            const ByteRangeShard& shard) {
   if (shard.num_shards == 0 || shard.shard_index >= shard.num_shards)
     throw ConfigError("byte-range shard " + std::to_string(shard.shard_index) + " of " +
                       std::to_string(shard.num_shards));
-  if (channel_.compression != Compression::kNone) {
+  if (channel.compression != Compression::kNone) {
     throw ConfigError(
-        "channel \"" + channel_.name +
+        "channel \"" + channel.name +
         "\" has CompressionType Gzip: byte ranges of compressed data cannot be read on their own; "
         "shard by record instead");
   }
   std::vector<std::uint64_t> sizes;
   std::uint64_t total = 0;
-  for (const std::string& file : files_) {
+  for (const ChannelObject& object : objects) {
+    const std::string& file = object.path;
     std::error_code error;
     const std::uint64_t size = std::filesystem::file_size(file, error);
     if (error) throw IoError(file + ": " + error.message(), file);
@@ -96,9 +115,9 @@ void ChannelSource::plan_byte_ranges() {
   };
   const std::uint64_t first = share(shard.shard_index);
   const std::uint64_t last = share(shard.shard_index + 1);
-  std::vector<std::string> kept;
+  std::vector<ChannelObject> kept;
   std::uint64_t at = 0;
-  for (std::size_t i = 0; i < files_.size(); ++i) {
+  for (std::size_t i = 0; i < objects.size(); ++i) {
     const std::uint64_t file_begin = at;
     const std::uint64_t file_end = at + sizes[i];
     at = file_end;
@@ -109,10 +128,9 @@ void ChannelSource::plan_byte_ranges() {
     range.begin = begin - file_begin;
     range.end = end - file_begin;
     range.read_from = range.begin > 0 ? range.begin - 1 : 0;
-    kept.push_back(files_[i]);
-    ranges_.push_back(range);
+    kept.push_back(ChannelObject{objects[i].path, sizes[i], true, range});
   }
-  files_ = std::move(kept);
+  return kept;
 }
 
 void ChannelSource::skip_stream() {
@@ -154,20 +172,21 @@ bool ChannelSource::open_next_stream() {
       stream_index_ = 0;
       return true;
     }
-    if (next_file_ >= files_.size()) {
+    if (next_file_ >= objects_.size()) {
       next_file_ = 0;
       ++epoch_;
-      if (files_.empty() && options_.epochs == 0) return false;  // nothing to repeat forever
+      if (objects_.empty() && options_.epochs == 0) return false;  // nothing to repeat forever
       continue;
     }
     stream_index_ = next_file_;
-    origin_ = files_[next_file_++];
+    const ChannelObject& object = objects_[next_file_++];
+    origin_ = object.path;
     FileReadOptions file;
     file.chunk_bytes = options_.chunk_bytes;
     file.backend = options_.backend;
     file.cache = cache_;
-    if (options_.byte_range) {
-      stream_range_ = ranges_[stream_index_];
+    if (object.ranged) {
+      stream_range_ = object.range;
       file.begin = stream_range_.read_from;
       stream_ = open_file_source(origin_, file);  // checked uncompressed when planned
     } else {

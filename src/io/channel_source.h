@@ -39,6 +39,15 @@ struct StreamRange {
   std::uint64_t end = UINT64_MAX;
 };
 
+// One object of a File-mode channel as a reader reads it: the file, its size at listing, and (byte-
+// range sharding) the part of it that is this shard's.
+struct ChannelObject {
+  std::string path;
+  std::uint64_t size = 0;
+  bool ranged = false;  // read only range (uncompressed, checked when planned)
+  StreamRange range;
+};
+
 struct ChannelReadOptions {
   // Read as File or Pipe mode; nullopt follows TrainingInputMode. An override that contradicts what
   // the config says is refused (ConfigError), so a File-mode channel is never waited on as a FIFO.
@@ -56,7 +65,24 @@ struct ChannelReadOptions {
   // Read only this share of the bytes (File mode; a compressed file is refused). Chunks keep the
   // files' own offsets.
   std::optional<ByteRangeShard> byte_range;
+  // File mode: read exactly these objects in this order (each epoch) instead of listing the folder
+  // (byte_range is then ignored: parts are already planned); the reader stage gives each reader one.
+  std::optional<std::vector<ChannelObject>> objects;
+  // Buffers and io_uring ring kept from one stream to the next; null: the source keeps its own. A
+  // reader thread that opens a source per object passes its own cache to each.
+  std::shared_ptr<ReaderCache> cache;
 };
+
+// The mode a read of the channel takes: File (FastFile too) or Pipe, as `requested` or, without it,
+// as the config says; a request that contradicts the config is a ConfigError.
+InputMode resolve_read_mode(const ChannelConfig& channel, std::optional<InputMode> requested);
+
+// A File-mode channel's objects in natural order, with their sizes: its listing (list_channel_files).
+std::vector<ChannelObject> list_channel_objects(const ChannelConfig& channel, const ListingOptions& listing);
+// Byte-range sharding: this shard's parts of `objects` laid end to end (objects outside its share
+// left out). A compressed object is refused (DataError naming it): its bytes cannot be cut.
+std::vector<ChannelObject> byte_range_parts(const ChannelConfig& channel, const std::vector<ChannelObject>& objects,
+                                            const ByteRangeShard& shard);
 
 // A piece of a stream, lent until the next call to ChannelSource::next().
 struct Chunk {
@@ -71,6 +97,7 @@ struct Chunk {
 class ChannelSource {
  public:
   ChannelSource(const Environment& environment, std::string_view channel, ChannelReadOptions options);
+  ChannelSource(const ChannelConfig& channel, ChannelReadOptions options);
   ~ChannelSource();
   ChannelSource(const ChannelSource&) = delete;
   ChannelSource& operator=(const ChannelSource&) = delete;
@@ -89,19 +116,17 @@ class ChannelSource {
 
  private:
   bool open_next_stream();
-  void plan_byte_ranges();
 
   ChannelConfig channel_;
   ChannelReadOptions options_;
   InputMode mode_;
-  std::vector<std::string> files_;
-  std::vector<StreamRange> ranges_;  // byte_range: one per file of files_
+  std::vector<ChannelObject> objects_;  // File mode
   StreamRange stream_range_;
   bool skipping_ = false;
   std::uint64_t epoch_;
   std::size_t next_file_ = 0;
   bool epoch_open_ = false;
-  std::shared_ptr<ReaderCache> cache_ = std::make_shared<ReaderCache>();  // kept across streams
+  std::shared_ptr<ReaderCache> cache_;  // kept across streams
   std::unique_ptr<ByteSource> stream_;
   std::string origin_;
   std::uint64_t stream_offset_ = 0;

@@ -25,6 +25,7 @@
 #include <set>
 #include <thread>
 #include <type_traits>
+#include <unordered_map>
 
 #include "format/csv_decoder.h"
 #include "format/data_format.h"
@@ -38,6 +39,8 @@
 #include "memory/device_transfer.h"
 #include "pipeline/batch_pool.h"
 #include "pipeline/random.h"
+#include "pipeline/reader_stage.h"
+#include "pipeline/shuffle_quality.h"
 #include "pipeline/sharding.h"
 #include "pipeline/shuffle_window.h"
 
@@ -186,21 +189,25 @@ class Loader::Impl {
   std::string format_name;
   pipeline::Sharding sharding;
   std::size_t thread_count = 1;
+  std::size_t objects_in_flight = 1;
 
  private:
   // Reader thread.
   void read_loop();
   void read_epoch(std::uint64_t epoch);
-  void probe_layout(const format::Record& record);
+  void probe_layout(std::span<const std::byte> payload, const format::RecordPlace& place);
   template <typename T>
-  std::optional<Layout> probe_layout_as(const format::Record& record);
+  std::optional<Layout> probe_layout_as(std::span<const std::byte> payload, const format::RecordPlace& place);
   void make_pool(Layout layout);
+  // The reader stage's share of memory_budget_bytes: records read ahead of the shard rule.
+  [[nodiscard]] std::size_t stage_budget_bytes() const {
+    return std::min(options_.memory_budget_bytes / 8, std::size_t{64} << 20);
+  }
   void emit(std::span<const std::byte> payload, const format::RecordPlace& place);
   void start_job();
   void close_job(bool epoch_end);
   void dispatch_unit();
   std::unique_ptr<Unit> take_unit();
-  const std::string* intern(const std::string* origin);
 
   // Workers.
   struct WorkerState {
@@ -246,7 +253,15 @@ class Loader::Impl {
   std::uint64_t skip_ = 0;
   std::uint64_t pending_resumed_past_ = 0;  // records passed over to reach the resume position
   std::uint64_t next_sequence_ = 0;
-  std::set<std::string> origins_;
+  std::unique_ptr<pipeline::ReaderStage> stage_;  // made before the threads, gone after them
+  struct ObjectPlace {
+    std::size_t index = 0;
+    std::uint64_t start = 0;  // of the object's first byte, the channel's objects end to end
+  };
+  std::unordered_map<const std::string*, ObjectPlace> object_places_;  // by the stage's origin strings
+  const std::string* last_origin_ = nullptr;
+  ObjectPlace last_object_;
+  std::unique_ptr<pipeline::ShuffleQuality> quality_;
   std::uint64_t pending_read_bytes_ = 0;
   std::uint64_t pending_read_records_ = 0;
 
@@ -260,7 +275,7 @@ class Loader::Impl {
   std::shared_ptr<BatchPool> pool_;
   std::size_t unit_bytes_ = 0;  // accounted bytes of units in flight
   std::size_t units_in_flight_ = 0;
-  std::size_t window_bytes_ = 0;
+  std::size_t window_bytes_ = 0;  // the shuffle window and the reader stage
   std::size_t peak_memory_ = 0;
   bool reader_finished_ = false;
   std::uint64_t jobs_total_ = 0;  // valid once reader_finished_
@@ -280,11 +295,8 @@ namespace {
 // A File-mode channel's data as a resume state names it: the objects' names (below the folder) and
 // sizes, hashed (FNV-1a, 64 bits). Modification times are left out: a resumed job downloads the
 // same objects again, at new times.
-std::string file_listing_identity(const ChannelConfig& config) {
-  io::ListingOptions listing;
-  listing.follow_links_outside_channel = true;  // only names and sizes: the read itself checks links
+std::string listing_identity(const ChannelConfig& config, const std::vector<io::ChannelObject>& objects) {
   const std::string folder = config.path.string();
-  const auto files = io::list_channel_files(folder, listing);
   std::uint64_t hash = 14695981039346656037ULL;
   const auto mix = [&](std::string_view text) {
     for (const char c : text) {
@@ -292,15 +304,24 @@ std::string file_listing_identity(const ChannelConfig& config) {
       hash *= 1099511628211ULL;
     }
   };
-  for (const std::string& file : files) {
-    std::error_code error;
-    const auto size = std::filesystem::file_size(file, error);
-    mix(std::string_view(file).substr(std::min(file.size(), folder.size())));
-    mix(std::string(1, '\0') + std::to_string(error ? 0 : size) + "\n");
+  for (const io::ChannelObject& object : objects) {
+    mix(std::string_view(object.path).substr(std::min(object.path.size(), folder.size())));
+    mix(std::string(1, '\0') + std::to_string(object.size) + "\n");
   }
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
-  return std::to_string(files.size()) + " objects, " + hex;
+  return std::to_string(objects.size()) + " objects, " + hex;
+}
+
+// The seed of a sharded loader given none: the same in every process of the job (they must agree on
+// the objects' order), different per channel.
+std::uint64_t shared_default_seed(const std::string& channel) {
+  std::uint64_t hash = 14695981039346656037ULL;
+  for (const char c : channel) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ULL;
+  }
+  return pipeline::splitmix64(hash);
 }
 
 }  // namespace
@@ -344,9 +365,29 @@ Loader::Impl::Impl(const Environment& environment, std::string_view channel, Loa
     }
     sharding.reason += " (by byte range)";
   }
-  const InputMode mode = options_.mode.value_or(config.mode);
-  const std::string data_identity =
-      mode == InputMode::kPipe ? std::string("pipe") : file_listing_identity(config);
+  io::ChannelReadOptions read;
+  read.mode = options_.mode;
+  read.pipe_timeout = options_.pipe_timeout;
+  read.stop = stop_signal_;
+  read.listing.follow_links_outside_channel = options_.follow_links_outside_channel;
+  if (record_format_ == format::RecordFormat::kTFRecord)
+    read.plain_signature = io::PlainSignature{format::kTFRecordHeaderBytes, &format::is_tfrecord_header};
+  const InputMode mode = io::resolve_read_mode(config, options_.mode);
+  std::string data_identity = "pipe";
+  if (mode != InputMode::kPipe) {
+    // Listed once: the fingerprint, and every epoch's objects.
+    try {
+      std::vector<io::ChannelObject> objects = io::list_channel_objects(config, read.listing);
+      data_identity = listing_identity(config, objects);
+      if (options_.shard_by_byte_range) {
+        objects = io::byte_range_parts(config, objects,
+                                       io::ByteRangeShard{sharding.num_shards, sharding.shard_index});
+      }
+      read.objects = std::move(objects);
+    } catch (...) {
+      std::rethrow_exception(for_channel(std::current_exception(), channel_));
+    }
+  }
   if (options_.resume) {
     const LoaderState& resume = *options_.resume;
     if (!resume.channel.empty() && resume.channel != channel_) {
@@ -369,6 +410,8 @@ Loader::Impl::Impl(const Environment& environment, std::string_view channel, Loa
     resume_position_ = resume.position;
   } else if (options_.seed) {
     seed_ = *options_.seed;
+  } else if (sharding.num_shards > 1) {
+    seed_ = shared_default_seed(channel_);
   } else {
     seed_ = (static_cast<std::uint64_t>(std::random_device{}()) << 32U) ^ std::random_device{}();
   }
@@ -386,6 +429,7 @@ Loader::Impl::Impl(const Environment& environment, std::string_view channel, Loa
             options_.batch_size,
             options_.shuffle_window,
             options_.reshuffle_each_epoch,
+            options_.shuffle_window > 0 ? options_.interleave : 1,
             channel_,
             data_identity};
   if (options_.shuffle_window > 0)
@@ -401,6 +445,40 @@ Loader::Impl::Impl(const Environment& environment, std::string_view channel, Loa
   if (data_format_ != format::DataFormat::kCsv && data_format_ != format::DataFormat::kRecordIOProtobuf) {
     make_pool(Layout{BatchKind::kRaw, false, 0, 0});
   }
+
+  pipeline::ReaderStageOptions stage;
+  stage.read = std::move(read);
+  stage.record_format = record_format_;
+  stage.framer = framer_options_;
+  objects_in_flight = options_.objects_in_flight;
+  if (objects_in_flight == 0)
+    objects_in_flight = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
+  stage.objects_in_flight = objects_in_flight;
+  const bool shuffling = options_.shuffle_window > 0;
+  stage.interleave = shuffling ? options_.interleave : 1;
+  stage.shuffle_objects = shuffling;
+  stage.seed = seed_;
+  stage.reshuffle_each_epoch = options_.reshuffle_each_epoch;
+  stage.buffer_bytes = stage_budget_bytes();
+  if (probe_csv_) {
+    // CSV header and blank rows are not records: dropped (and counted) where they are framed.
+    const format::CsvDecoder* probe = probe_csv_.get();
+    stage.keep = [probe](std::span<const std::byte> payload, const format::RecordPlace& place) {
+      return probe->is_data_row(payload, place);
+    };
+  }
+  try {
+    stage_ = std::make_unique<pipeline::ReaderStage>(config, std::move(stage));
+  } catch (...) {
+    std::rethrow_exception(for_channel(std::current_exception(), channel_));
+  }
+  std::uint64_t start = 0;
+  for (std::size_t i = 0; i < stage_->objects().size(); ++i) {
+    const io::ChannelObject& object = stage_->objects()[i];
+    object_places_[&object.path] = ObjectPlace{i, start};  // offsets are the file's own, ranged or not
+    start += object.size;
+  }
+  quality_ = std::make_unique<pipeline::ShuffleQuality>(std::max<std::size_t>(stage_->objects().size(), 1));
 
   workers_.reserve(thread_count);
   for (std::size_t i = 0; i < thread_count; ++i) workers_.emplace_back([this] { work_loop(); });
@@ -424,6 +502,7 @@ void Loader::Impl::stop() {
     stopping_ = true;
   }
   stop_signal_->request_stop();
+  if (stage_) stage_->stop();
   std::shared_ptr<BatchPool> pool;
   {
     std::lock_guard lock(mutex_);
@@ -503,27 +582,7 @@ void Loader::Impl::read_loop() {
   batch_ready_.notify_all();
 }
 
-const std::string* Loader::Impl::intern(const std::string* origin) {
-  if (origin == nullptr) return nullptr;
-  return &*origins_.insert(*origin).first;
-}
-
 void Loader::Impl::read_epoch(std::uint64_t epoch) {
-  io::ChannelReadOptions read;
-  read.mode = options_.mode;
-  read.epochs = 1;
-  read.start_epoch = epoch;
-  read.pipe_timeout = options_.pipe_timeout;
-  read.stop = stop_signal_;
-  read.listing.follow_links_outside_channel = options_.follow_links_outside_channel;
-  if (record_format_ == format::RecordFormat::kTFRecord)
-    read.plain_signature = io::PlainSignature{format::kTFRecordHeaderBytes, &format::is_tfrecord_header};
-  if (options_.shard_by_byte_range)
-    read.byte_range = io::ByteRangeShard{sharding.num_shards, sharding.shard_index};
-  const bool by_bytes = options_.shard_by_byte_range;
-  io::ChannelSource source(environment_, channel_, read);
-  format::RecordReader reader(source, record_format_, framer_options_);
-
   epoch_ = epoch;
   position_ = 0;
   skip_ = epoch == start_epoch_ ? resume_position_ : 0;
@@ -531,47 +590,25 @@ void Loader::Impl::read_epoch(std::uint64_t epoch) {
     window_->start_epoch(pipeline::epoch_seed(seed_, options_.reshuffle_each_epoch ? epoch : 0,
                                               sharding.num_shards, sharding.shard_index));
   }
+  const pipeline::ReaderStageStats before = stage_->stats();
   const auto started = Clock::now();
+  stage_->start_epoch(epoch);
+  const bool by_record = !options_.shard_by_byte_range;
   std::uint64_t data_index = 0;
-  std::uint64_t skipped_rows = 0;
   std::uint64_t seen = 0;
-  const std::string* last_origin_in = nullptr;
-  const std::string* last_origin_out = nullptr;
-  std::size_t last_stream = SIZE_MAX;
-  while (auto record = reader.next()) {
-    if (by_bytes) {
-      // This shard's records start in [begin, end) of the file; reading began one byte early.
-      const io::StreamRange& range = source.stream_range();
-      if (record->place.offset < range.begin) continue;  // the tail of a record the shard before owns
-      if (record->place.offset >= range.end) {
-        reader.skip_stream();  // the shard after owns the rest of the file
-        continue;
-      }
-    }
-    if (data_format_ == format::DataFormat::kCsv &&
-        !probe_csv_->is_data_row(record->payload, record->place)) {
-      ++skipped_rows;
-      continue;
-    }
+  while (auto record = stage_->next()) {
     ++seen;
     pending_read_bytes_ += record->payload.size();
-    if (!layout_) probe_layout(*record);
-    if (!by_bytes && data_index++ % sharding.num_shards != sharding.shard_index) continue;
+    if (!layout_) probe_layout(record->payload, record->place);
+    // The shard rule numbers records in the reader stage's order, which every shard computes alike.
+    if (by_record && data_index++ % sharding.num_shards != sharding.shard_index) continue;
     ++pending_read_records_;
-    format::RecordPlace place = record->place;
-    // The source names each file or FIFO through one string it reuses: a new stream, a new name.
-    if (place.origin != last_origin_in || record->stream_index != last_stream) {
-      last_origin_in = place.origin;
-      last_stream = record->stream_index;
-      last_origin_out = intern(place.origin);
-    }
-    place.origin = last_origin_out;
     if (window_) {
       window_->push(
-          record->payload, place,
+          record->payload, record->place,
           [this](std::span<const std::byte> payload, const format::RecordPlace& at) { emit(payload, at); });
     } else {
-      emit(record->payload, place);
+      emit(record->payload, record->place);
     }
   }
   if (window_) {
@@ -586,36 +623,40 @@ void Loader::Impl::read_epoch(std::uint64_t epoch) {
                       " in epoch " + std::to_string(epoch) + " is beyond the " + std::to_string(position_) +
                       " records this shard has in that epoch");
   }
+  const pipeline::ReaderStageStats after = stage_->stats();
   std::lock_guard lock(mutex_);
   stats_.resumed_past += pending_resumed_past_;
   pending_resumed_past_ = 0;
-  stats_.skipped_rows += skipped_rows;
+  stats_.skipped_rows += after.dropped - before.dropped;
   stats_.records_seen += seen;
   stats_.read.bytes += pending_read_bytes_;
   stats_.read.records += pending_read_records_;
   pending_read_bytes_ = pending_read_records_ = 0;
-  stats_.read.busy_seconds += seconds_since(started);
+  // The stage's threads' work, and this thread's own (shard rule, window, batching) less its waits.
+  const double own = seconds_since(started) - (after.starved_seconds - before.starved_seconds);
+  stats_.read.busy_seconds += (after.busy_seconds - before.busy_seconds) + own;
 }
 
-void Loader::Impl::probe_layout(const format::Record& record) {
+void Loader::Impl::probe_layout(std::span<const std::byte> payload, const format::RecordPlace& place) {
   // The channel's first data record decides the row layout for every worker (as for one decoder).
   // Under a skip policy a bad first record is passed over (the worker that gets it counts it).
   // It is decoded as the workers will decode it: the dtype bounds a densified row.
   const std::optional<Layout> layout =
-      options_.dtype == DType::kFloat64 ? probe_layout_as<double>(record) : probe_layout_as<float>(record);
+      options_.dtype == DType::kFloat64 ? probe_layout_as<double>(payload, place) : probe_layout_as<float>(payload, place);
   if (layout) make_pool(*layout);
 }
 
 template <typename T>
-std::optional<Layout> Loader::Impl::probe_layout_as(const format::Record& record) {
+std::optional<Layout> Loader::Impl::probe_layout_as(std::span<const std::byte> payload,
+                                                    const format::RecordPlace& place) {
   format::BasicDecodedRows<T> rows;
   try {
     if (probe_csv_) {
-      if (probe_csv_->decode(record.payload, record.place, rows) != format::CsvDecoder::Outcome::kDecoded)
+      if (probe_csv_->decode(payload, place, rows) != format::CsvDecoder::Outcome::kDecoded)
         return std::nullopt;
       return Layout{BatchKind::kDense, false, rows.columns, rows.label_size};
     }
-    probe_protobuf_->decode(record.payload, record.place, rows);
+    probe_protobuf_->decode(payload, place, rows);
     const bool sparse = probe_protobuf_->sparse_records();
     return Layout{rows.sparse ? BatchKind::kSparse : BatchKind::kDense, sparse, rows.columns,
                   rows.label_size};
@@ -682,6 +723,12 @@ void Loader::Impl::emit(std::span<const std::byte> payload, const format::Record
   const std::size_t offset = unit.bytes.size();
   unit.bytes.insert(unit.bytes.end(), payload.begin(), payload.end());
   unit.records.push_back({offset, payload.size(), place});
+  if (place.origin != last_origin_) {  // records come in runs of one object, or alternate among a few
+    last_origin_ = place.origin;
+    const auto found = object_places_.find(place.origin);
+    last_object_ = found != object_places_.end() ? found->second : ObjectPlace{};  // Pipe: the FIFO
+  }
+  quality_->record(position_, last_object_.start + place.offset, last_object_.index);
   ++open_job_->records;
   ++position_;
   if (unit.bytes.size() >= kUnitTargetBytes || open_job_->records == options_.batch_size) dispatch_unit();
@@ -694,8 +741,9 @@ void Loader::Impl::dispatch_unit() {
   const auto waited = Clock::now();
   std::unique_lock lock(mutex_);
   // Back-pressure on memory: wait while the pool, the units in flight and the window pass the budget
-  // (always letting one unit through, so the pipeline moves).
-  const std::size_t window = window_ ? window_->bytes_held() : 0;
+  // (always letting one unit through, so the pipeline moves). "window" also counts the records the
+  // reader stage holds ahead of the shard rule.
+  const std::size_t window = (window_ ? window_->bytes_held() : 0) + stage_->bytes_held();
   room_.wait(lock, [&] {
     return stopping_ || units_in_flight_ == 0 ||
            pool_->bytes() + unit_bytes_ + bytes + window <= options_.memory_budget_bytes;
@@ -721,7 +769,10 @@ void Loader::Impl::close_job(bool epoch_end) {
   if (epoch_end && job->records < options_.batch_size) {
     if (options_.last_batch == LastBatch::kDrop) job->deliver = false;
   }
+  quality_->end_batch();
   std::unique_lock lock(mutex_);
+  stats_.order_correlation = quality_->correlation();
+  stats_.objects_per_batch = quality_->objects_per_batch();
   job->closed = true;
   job->epoch_end = epoch_end;
   Job& ref = *job;

@@ -10,7 +10,7 @@
 namespace chanload {
 namespace {
 
-constexpr std::uint64_t kStateVersion = 2;
+constexpr std::uint64_t kStateVersion = 3;
 
 void refuse(const std::string& option, const std::string& why) {
   throw ConfigError("loader option " + option + ": " + why);
@@ -94,6 +94,9 @@ void LoaderOptions::validate() const {
            std::to_string(*shard_index) + " is not below num_shards " + std::to_string(*num_shards));
   }
   if (threads > 256) refuse("threads", "above 256");
+  if (objects_in_flight > 256) refuse("objects_in_flight", "above 256");
+  if (interleave == 0) refuse("interleave", "must be at least 1");
+  if (interleave > 4096) refuse("interleave", "above 4096 objects");
   // Every record in the window is held (at least a slot of 64 bytes besides its payload): a window
   // whose slots alone pass the budget could never be honoured.
   if (shuffle_window > memory_budget_bytes / 64) {
@@ -129,6 +132,18 @@ void LoaderOptions::validate() const {
                            (resume->reshuffle_each_epoch ? "true" : "false") + ", this loader has " +
                            (reshuffle_each_epoch ? "true" : "false"));
     }
+    const std::uint64_t alternating = shuffle_window > 0 ? interleave : 1;
+    if (resume->interleave == 0 && shuffle_window > 0) {
+      refuse("resume",
+             "the state (version 1 or 2) was saved by a chanload whose shuffle read the objects in stored "
+             "order, which this one does not reproduce; resume it without shuffling, or start the epoch "
+             "over with a new state");
+    }
+    if (resume->interleave != 0 && resume->interleave != alternating) {
+      refuse("resume", "the state was saved with the records of " + std::to_string(resume->interleave) +
+                           " objects alternating, this loader alternates " + std::to_string(alternating) +
+                           " (interleave while shuffling, else 1)");
+    }
     if (seed && *seed != resume->seed) {
       refuse("resume", "the state was saved with seed " + std::to_string(resume->seed) +
                            ", this loader has " + std::to_string(*seed));
@@ -151,6 +166,7 @@ std::string LoaderState::to_json() const {
       {"batch_size", batch_size},
       {"shuffle_window", shuffle_window},
       {"reshuffle_each_epoch", reshuffle_each_epoch},
+      {"interleave", interleave},
       {"channel", channel},
       {"data", data},
   };
@@ -169,9 +185,9 @@ LoaderState LoaderState::from_json(std::string_view text) {
   const std::uint64_t version = version_field != json.end() && version_field->is_number_unsigned()
                                     ? version_field->get<std::uint64_t>()
                                     : 0;
-  if (version != 1 && version != kStateVersion) {
+  if (version < 1 || version > kStateVersion) {
     throw ConfigError("loader state: version " + json.value("version", nlohmann::json()).dump() +
-                      ", this chanload reads versions 1 and " + std::to_string(kStateVersion));
+                      ", this chanload reads versions 1 to " + std::to_string(kStateVersion));
   }
   const auto field = [&](const char* name) -> std::uint64_t {
     const auto it = json.find(name);
@@ -188,7 +204,7 @@ LoaderState LoaderState::from_json(std::string_view text) {
   state.shard_index = field("shard_index");
   state.batch_size = field("batch_size");
   state.shuffle_window = field("shuffle_window");
-  if (version == kStateVersion) {
+  if (version >= 2) {
     const auto string_field = [&](const char* name) -> std::string {
       const auto it = json.find(name);
       if (it == json.end() || !it->is_string())
@@ -201,6 +217,11 @@ LoaderState LoaderState::from_json(std::string_view text) {
     state.reshuffle_each_epoch = flag->get<bool>();
     state.channel = string_field("channel");
     state.data = string_field("data");
+  }
+  state.interleave = 0;
+  if (version >= 3) {
+    state.interleave = field("interleave");
+    if (state.interleave == 0) throw ConfigError("loader state: \"interleave\" must be at least 1");
   }
   if (state.num_shards == 0 || state.shard_index >= state.num_shards)
     throw ConfigError("loader state: shard_index not below num_shards");

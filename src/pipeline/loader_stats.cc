@@ -29,6 +29,8 @@ std::string LoaderStats::to_json() const {
       {"memory_bytes", memory_bytes},
       {"peak_memory_bytes", peak_memory_bytes},
       {"batch_buffers", batch_buffers},
+      {"order_correlation", order_correlation},
+      {"objects_per_batch", objects_per_batch},
   };
   return json.dump();
 }

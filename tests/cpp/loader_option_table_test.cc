@@ -42,6 +42,8 @@ TEST(LoaderOptionTable, EveryOptionRoundTripsThroughItsText) {
                                                        {"epochs", "0"},
                                                        {"seed", "18446744073709551615"},
                                                        {"shuffle_window", "100"},
+                                                       {"interleave", "16"},
+                                                       {"objects_in_flight", "5"},
                                                        {"num_shards", "4"},
                                                        {"shard_index", "2"},
                                                        {"threads", "3"},

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <map>
 #include <numeric>
+#include <cmath>
 #include <set>
 #include <thread>
 
@@ -152,7 +153,6 @@ TEST(Loader, ShardsDeliverEveryRecordExactlyOnceAndBalanced) {
       options.num_shards = shards;
       options.shard_index = index;
       options.threads = 2;
-      if (index % 2 == 1) options.shuffle_window = 10;
       Loader loader(tree.environment(), "train", options);
       const auto ids = take(loader).ids();
       seen.insert(ids.begin(), ids.end());
@@ -161,6 +161,92 @@ TEST(Loader, ShardsDeliverEveryRecordExactlyOnceAndBalanced) {
     }
     EXPECT_EQ(std::vector<int>(seen.begin(), seen.end()), range(97)) << shards << " shards";
     EXPECT_LE(largest - smallest, 1U) << shards << " shards";
+  }
+}
+
+// Shuffled, the shards number records in the objects' shuffled order, so they must agree on it:
+// without a seed every shard computes the same default, and objects_in_flight, a machine's
+// choice, changes nothing.
+TEST(Loader, ShuffledShardsWithoutASeedAgreeOnTheObjectOrderAndDeliverEveryRecordOnce) {
+  TestTree tree;
+  csv_channel(tree, 97, 9);
+  for (std::size_t shards : {2U, 3U, 8U}) {
+    std::multiset<int> seen;
+    std::set<std::uint64_t> seeds;
+    for (std::size_t index = 0; index < shards; ++index) {
+      LoaderOptions options;
+      options.batch_size = 8;
+      options.num_shards = shards;
+      options.shard_index = index;
+      options.shuffle_window = 10;
+      options.interleave = 3;
+      options.objects_in_flight = 1 + index % 3;
+      Loader loader(tree.environment(), "train", options);
+      seeds.insert(loader.state().seed);
+      const auto ids = take(loader).ids();
+      seen.insert(ids.begin(), ids.end());
+    }
+    EXPECT_EQ(std::vector<int>(seen.begin(), seen.end()), range(97)) << shards << " shards";
+    EXPECT_EQ(seeds.size(), 1U);
+  }
+}
+
+// #15: a channel exported sorted (one object per class) came out in batches of one class when
+// records kept the objects' stored order, mixed only inside the window. Objects are now shuffled and
+// interleaved first; the stats report how mixed the delivery is.
+TEST(Loader, ShufflingMixesAChannelExportedSortedAndTheStatsSayHowWell) {
+  TestTree tree;
+  csv_channel(tree, 6400, 16);  // object f holds ids 400f .. 400f+399: its class is id / 400
+  const auto run = [&](std::size_t window) {
+    LoaderOptions options;
+    options.batch_size = 256;
+    options.shuffle_window = window;
+    options.seed = 11;
+    Loader loader(tree.environment(), "train", options);
+    std::size_t fewest_classes = SIZE_MAX;
+    for (const auto& batch : take(loader).batches) {
+      std::set<int> classes;
+      for (const int id : batch) classes.insert(id / 400);
+      if (batch.size() == 256) fewest_classes = std::min(fewest_classes, classes.size());
+    }
+    return std::make_pair(fewest_classes, loader.stats());
+  };
+  const auto [mixed_classes, mixed] = run(64);  // a window of 1% of the records
+  EXPECT_GE(mixed_classes, 8U);
+  EXPECT_LE(std::abs(mixed.order_correlation), 0.1);
+  EXPECT_GE(mixed.objects_per_batch, 8.0);
+  const auto [stored_classes, stored] = run(0);
+  EXPECT_LE(stored_classes, 2U);
+  EXPECT_GT(stored.order_correlation, 0.99);
+  EXPECT_LE(stored.objects_per_batch, 2.0);
+}
+
+// Resuming reproduces the interleaved order whatever objects_in_flight the resumed loader has (a
+// job restarted on another instance type).
+TEST(Loader, ResumeIsExactWithObjectsInFlightAndInterleavedAtManyPoints) {
+  TestTree tree;
+  csv_channel(tree, 1500, 7);
+  LoaderOptions options;
+  options.batch_size = 16;
+  options.shuffle_window = 40;
+  options.interleave = 3;
+  options.seed = 5;
+  options.epochs = 2;
+  options.objects_in_flight = 3;
+  Loader whole(tree.environment(), "train", options);
+  const auto expected = take(whole).batches;
+  for (const std::size_t stop_after : {std::size_t{1}, std::size_t{17}, std::size_t{60}, std::size_t{94},
+                                       std::size_t{95}, std::size_t{150}}) {
+    Loader first(tree.environment(), "train", options);
+    const auto head = take(first, stop_after).batches;
+    LoaderOptions resumed = options;
+    resumed.resume = first.state();
+    resumed.objects_in_flight = 1 + stop_after % 4;
+    Loader rest(tree.environment(), "train", resumed);
+    auto all = head;
+    const auto tail = take(rest).batches;
+    all.insert(all.end(), tail.begin(), tail.end());
+    EXPECT_EQ(all, expected) << "resumed after " << stop_after << " batches";
   }
 }
 
@@ -227,8 +313,8 @@ TEST(Loader, ResumeYieldsExactlyTheRemainingBatches) {
 }
 
 TEST(Loader, StateRoundTripsThroughJsonAndIsRefusedWhenItDoesNotFit) {
-  const LoaderState state{3,     1234,    18446744073709551615ULL, 4, 2, 256, 1000,
-                          false, "train", "2 objects, 00ff"};
+  const LoaderState state{3, 1234, 18446744073709551615ULL, 4, 2, 256, 1000, false, 16, "train",
+                          "2 objects, 00ff"};
   EXPECT_EQ(LoaderState::from_json(state.to_json()), state);
   // A version-1 state (before the channel's identity was kept) is read, its identity unchecked.
   const LoaderState old = LoaderState::from_json(
@@ -236,6 +322,7 @@ TEST(Loader, StateRoundTripsThroughJsonAndIsRefusedWhenItDoesNotFit) {
       R"("shuffle_window":0})");
   EXPECT_EQ(old.position, 8U);
   EXPECT_TRUE(old.channel.empty());
+  EXPECT_EQ(old.interleave, 0U);  // before interleave: objects in stored order
   EXPECT_THROW(LoaderState::from_json("{\"version\":1}"), ConfigError);
   EXPECT_THROW(LoaderState::from_json("[1]"), ConfigError);
   EXPECT_THROW(LoaderState::from_json("not json"), ConfigError);
@@ -244,7 +331,7 @@ TEST(Loader, StateRoundTripsThroughJsonAndIsRefusedWhenItDoesNotFit) {
   csv_channel(tree, 10, 1);
   LoaderOptions options;
   options.batch_size = 4;
-  options.resume = LoaderState{0, 8, 1, 1, 0, 8, 0, true, "", ""};
+  options.resume = LoaderState{0, 8, 1, 1, 0, 8, 0, true, 1, "", ""};
   try {
     Loader loader(tree.environment(), "train", options);
     FAIL() << "a state saved with another batch size was accepted";
@@ -252,7 +339,7 @@ TEST(Loader, StateRoundTripsThroughJsonAndIsRefusedWhenItDoesNotFit) {
     EXPECT_THAT(e.what(), HasSubstr("batch_size 8, this loader has 4"));
   }
   options.batch_size = 8;
-  options.resume = LoaderState{0, 8, 1, 3, 0, 8, 0, true, "", ""};
+  options.resume = LoaderState{0, 8, 1, 3, 0, 8, 0, true, 1, "", ""};
   EXPECT_THROW(Loader(tree.environment(), "train", options), ConfigError);  // another sharding
 }
 
@@ -898,9 +985,8 @@ TEST(Loader, ByteRangeShardingRefusesWhatItCannotCut) {
   options.num_shards = 2;
   options.shard_index = 0;
   EXPECT_THROW(Loader(tree.environment(), "rec", options), ConfigError);
-  Loader loader(tree.environment(), "gz", options);
   try {
-    loader.next();
+    Loader loader(tree.environment(), "gz", options);  // planned once, when the loader is made
     FAIL();
   } catch (const DataError& e) {
     EXPECT_THAT(e.what(), HasSubstr("a.csv.gz: gzip data cannot be read by byte range"));
