@@ -394,5 +394,6 @@ Loader(channel, root=None, **options) takes the C++ LoaderOptions by name (see c
       .def_property_readonly("num_shards", &Loader::num_shards)
       .def_property_readonly("shard_index", &Loader::shard_index)
       .def_property_readonly("sharding_reason", &Loader::sharding_reason)
-      .def_property_readonly("threads", &Loader::threads);
+      .def_property_readonly("threads", &Loader::threads)
+      .def_property_readonly("objects_in_flight", &Loader::objects_in_flight);
 }

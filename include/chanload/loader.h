@@ -52,6 +52,8 @@ class Loader {
   [[nodiscard]] std::size_t shard_index() const;
   [[nodiscard]] const std::string& sharding_reason() const;  // how the sharding was decided
   [[nodiscard]] std::size_t threads() const;
+  // Threads reading, decompressing and framing objects (objects_in_flight, resolved).
+  [[nodiscard]] std::size_t objects_in_flight() const;
 
  private:
   class Impl;

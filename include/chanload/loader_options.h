@@ -124,8 +124,8 @@ struct LoaderOptions {
   bool follow_links_outside_channel = false;
 
   std::size_t threads = 0;  // decode workers; 0: the cores available, at most 8
-  // File mode: objects read, decompressed and framed at once, each on a thread of its own; 0: the
-  // cores available, at most 8. Speed only: the order does not depend on it.
+  // File mode: threads reading, decompressing and framing objects, several at once; 0: the cores
+  // available, at most 8. Speed only: the order does not depend on it.
   std::size_t objects_in_flight = 0;
   std::size_t prefetch_batches = 4;  // batches prepared ahead of the consumer
   std::size_t memory_budget_bytes = std::size_t{1} << 30;

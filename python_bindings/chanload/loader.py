@@ -73,6 +73,11 @@ class Loader:
     def threads(self) -> int:
         return self._loader.threads
 
+    @property
+    def objects_in_flight(self) -> int:
+        """Threads reading, decompressing and framing objects (objects_in_flight, resolved)."""
+        return self._loader.objects_in_flight
+
 
 def csr_matrix(batch: Batch):
     """A sparse batch as scipy.sparse.csr_matrix (shares the batch's arrays; needs SciPy)."""

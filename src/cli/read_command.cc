@@ -260,6 +260,7 @@ int run_read(ReadOptions options) {
         {"shard_index", loader.shard_index()},
         {"sharding", loader.sharding_reason()},
         {"threads", loader.threads()},
+        {"objects_in_flight", loader.objects_in_flight()},
         {"records", stats.read.records - stats.resumed_past},  // delivered, or skipped by policy
         {"rows", rows},
         {"padding_rows", padding_rows},

@@ -25,7 +25,6 @@
 #include <set>
 #include <thread>
 #include <type_traits>
-#include <unordered_map>
 
 #include "format/csv_decoder.h"
 #include "format/data_format.h"
@@ -254,13 +253,11 @@ class Loader::Impl {
   std::uint64_t pending_resumed_past_ = 0;  // records passed over to reach the resume position
   std::uint64_t next_sequence_ = 0;
   std::unique_ptr<pipeline::ReaderStage> stage_;  // made before the threads, gone after them
-  struct ObjectPlace {
-    std::size_t index = 0;
-    std::uint64_t start = 0;  // of the object's first byte, the channel's objects end to end
-  };
-  std::unordered_map<const std::string*, ObjectPlace> object_places_;  // by the stage's origin strings
-  const std::string* last_origin_ = nullptr;
-  ObjectPlace last_object_;
+  // Each record's object and its stored position, for the shuffle quality: a record's origin is
+  // the path of its entry in the stage's objects(), so its index is the pointer's distance from the
+  // first entry's (checked against the entry, so a Pipe-mode FIFO's name maps to object 0).
+  std::vector<std::uint64_t> object_starts_;  // of each object's first byte, the objects end to end
+  [[nodiscard]] std::size_t object_of(const std::string* origin) const;
   std::unique_ptr<pipeline::ShuffleQuality> quality_;
   std::uint64_t pending_read_bytes_ = 0;
   std::uint64_t pending_read_records_ = 0;
@@ -473,9 +470,8 @@ Loader::Impl::Impl(const Environment& environment, std::string_view channel, Loa
     std::rethrow_exception(for_channel(std::current_exception(), channel_));
   }
   std::uint64_t start = 0;
-  for (std::size_t i = 0; i < stage_->objects().size(); ++i) {
-    const io::ChannelObject& object = stage_->objects()[i];
-    object_places_[&object.path] = ObjectPlace{i, start};  // offsets are the file's own, ranged or not
+  for (const io::ChannelObject& object : stage_->objects()) {
+    object_starts_.push_back(start);  // offsets are the file's own, ranged or not
     start += object.size;
   }
   quality_ = std::make_unique<pipeline::ShuffleQuality>(std::max<std::size_t>(stage_->objects().size(), 1));
@@ -723,15 +719,21 @@ void Loader::Impl::emit(std::span<const std::byte> payload, const format::Record
   const std::size_t offset = unit.bytes.size();
   unit.bytes.insert(unit.bytes.end(), payload.begin(), payload.end());
   unit.records.push_back({offset, payload.size(), place});
-  if (place.origin != last_origin_) {  // records come in runs of one object, or alternate among a few
-    last_origin_ = place.origin;
-    const auto found = object_places_.find(place.origin);
-    last_object_ = found != object_places_.end() ? found->second : ObjectPlace{};  // Pipe: the FIFO
-  }
-  quality_->record(position_, last_object_.start + place.offset, last_object_.index);
+  const std::size_t object = object_of(place.origin);
+  quality_->record(position_, (object < object_starts_.size() ? object_starts_[object] : 0) + place.offset, object);
   ++open_job_->records;
   ++position_;
   if (unit.bytes.size() >= kUnitTargetBytes || open_job_->records == options_.batch_size) dispatch_unit();
+}
+
+std::size_t Loader::Impl::object_of(const std::string* origin) const {
+  const std::vector<io::ChannelObject>& objects = stage_->objects();
+  if (objects.empty() || origin == nullptr) return 0;
+  const auto first = reinterpret_cast<std::uintptr_t>(&objects.front().path);
+  const auto at = reinterpret_cast<std::uintptr_t>(origin);
+  if (at < first) return 0;
+  const std::size_t index = (at - first) / sizeof(io::ChannelObject);
+  return index < objects.size() && &objects[index].path == origin ? index : 0;
 }
 
 void Loader::Impl::dispatch_unit() {
@@ -1126,5 +1128,6 @@ std::size_t Loader::num_shards() const { return impl_->sharding.num_shards; }
 std::size_t Loader::shard_index() const { return impl_->sharding.shard_index; }
 const std::string& Loader::sharding_reason() const { return impl_->sharding.reason; }
 std::size_t Loader::threads() const { return impl_->thread_count; }
+std::size_t Loader::objects_in_flight() const { return impl_->objects_in_flight; }
 
 }  // namespace chanload

@@ -205,7 +205,7 @@ constexpr std::array<Entry, 30> kEntries{{
       {},
       {},
       {},
-      "File mode: objects read and framed at once, a thread each (0: the cores, at most 8)"},
+      "File mode: threads reading, decompressing and framing objects (0: the cores, at most 8)"},
      [](Target& t, const LoaderOptionValue& v) { t.options.objects_in_flight = count(v); },
      [](const LoaderOptions& o) { return text_of(std::uint64_t{o.objects_in_flight}); }},
     {{"prefetch_batches", K::kCount, {}, {}, {}, "Batches prepared ahead of the consumer"},

@@ -254,10 +254,40 @@ def test_stats_use_the_same_names_as_the_command(tmp_path, chanload_bin):
                                          "--batch-size", "10", "--stats"], check=True,
                                         capture_output=True, text=True).stdout)
     for key in ("read", "decode", "deliver", "batches", "rows", "bad_records", "skipped_rows",
-                "records_seen", "resumed_past", "peak_memory_bytes", "batch_buffers"):
+                "records_seen", "resumed_past", "peak_memory_bytes", "batch_buffers", "order_correlation",
+                "objects_per_batch"):
         assert key in stats and key in command, key
     assert stats["rows"] == command["rows"] == 100
     assert stats["read"]["records"] == command["read"]["records"] == 100
+
+
+def test_a_channel_exported_sorted_is_mixed_across_objects_and_the_stats_say_how_well(tmp_path):
+    """One object per class (the DALI/tf.data complaint): objects are shuffled and interleaved before
+    the window, and order_correlation / objects_per_batch report the result; the thread count that
+    reads objects changes nothing."""
+    root = write_tree(tmp_path / "job", {"inputdataconfig.json": {
+        "train": {"ContentType": "text/csv;label_size=1", "TrainingInputMode": "File"}}})
+    folder = root / "input" / "data" / "train"
+    folder.mkdir(parents=True)
+    for label in range(16):
+        rows = np.column_stack([np.full(300, label), np.arange(300)]).astype(np.float32)
+        np.savetxt(folder / f"class-{label}.csv", rows, delimiter=",", fmt="%g")
+
+    def run(**options):
+        loader = chanload.Loader("train", str(root), batch_size=256, seed=3, **options)
+        batches = [batch.labels[:, 0].copy() for batch in loader]
+        return batches, loader.stats(), loader.objects_in_flight
+
+    stored, stats, _ = run()
+    assert stats["order_correlation"] > 0.99 and stats["objects_per_batch"] <= 2
+    assert max(len(np.unique(b)) for b in stored) <= 2
+    mixed, stats, _ = run(shuffle_window=48)
+    assert abs(stats["order_correlation"]) <= 0.1 and stats["objects_per_batch"] >= 8
+    assert min(len(np.unique(b)) for b in mixed if len(b) == 256) >= 8
+    again, _, threads = run(shuffle_window=48, objects_in_flight=1)
+    assert threads == 1
+    for a, b in zip(mixed, again, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def _next_in_forked_child(loader, queue):
