@@ -118,6 +118,8 @@ class ReaderStage {
   std::condition_variable task_ready_;   // reader threads: a task has room, or may start
   std::condition_variable blocks_;       // the consumer: a block arrived or an object ended
   bool stopping_ = false;
+  bool consumer_waiting_ = false;
+  std::size_t idle_threads_ = 0;  // reader threads waiting for a task
   std::uint64_t epoch_ = 0;
   bool epoch_open_ = false;
   std::vector<std::unique_ptr<Feed>> feeds_;  // the epoch's objects, in its order
@@ -126,7 +128,8 @@ class ReaderStage {
   std::size_t open_sources_ = 0;              // feeds with an open source (parked or running)
   std::deque<std::string> fifo_names_;        // Pipe mode: one per epoch read
   std::vector<std::unique_ptr<Block>> free_blocks_;
-  std::size_t held_bytes_ = 0;
+  std::size_t held_bytes_ = 0;  // blocks waiting for the consumer or taken by it
+  std::size_t free_bytes_ = 0;  // free_blocks_'
   ReaderStageStats stats_;
 
   // The consumer's own (next() is called from one thread).
