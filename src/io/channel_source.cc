@@ -74,7 +74,8 @@ std::vector<ChannelObject> list_channel_objects(const ChannelConfig& channel, co
   return objects;
 }
 
-std::vector<ChannelObject> byte_range_parts(const ChannelConfig& channel, const std::vector<ChannelObject>& objects,
+std::vector<ChannelObject> byte_range_parts(const ChannelConfig& channel,
+                                            const std::vector<ChannelObject>& objects,
                                             const ByteRangeShard& shard) {
   if (shard.num_shards == 0 || shard.shard_index >= shard.num_shards)
     throw ConfigError("byte-range shard " + std::to_string(shard.shard_index) + " of " +

@@ -81,7 +81,8 @@ InputMode resolve_read_mode(const ChannelConfig& channel, std::optional<InputMod
 std::vector<ChannelObject> list_channel_objects(const ChannelConfig& channel, const ListingOptions& listing);
 // Byte-range sharding: this shard's parts of `objects` laid end to end (objects outside its share
 // left out). A compressed object is refused (DataError naming it): its bytes cannot be cut.
-std::vector<ChannelObject> byte_range_parts(const ChannelConfig& channel, const std::vector<ChannelObject>& objects,
+std::vector<ChannelObject> byte_range_parts(const ChannelConfig& channel,
+                                            const std::vector<ChannelObject>& objects,
                                             const ByteRangeShard& shard);
 
 // A piece of a stream, lent until the next call to ChannelSource::next().

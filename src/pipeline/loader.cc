@@ -39,8 +39,8 @@
 #include "pipeline/batch_pool.h"
 #include "pipeline/random.h"
 #include "pipeline/reader_stage.h"
-#include "pipeline/shuffle_quality.h"
 #include "pipeline/sharding.h"
+#include "pipeline/shuffle_quality.h"
 #include "pipeline/shuffle_window.h"
 
 namespace chanload {
@@ -638,8 +638,9 @@ void Loader::Impl::probe_layout(std::span<const std::byte> payload, const format
   // The channel's first data record decides the row layout for every worker (as for one decoder).
   // Under a skip policy a bad first record is passed over (the worker that gets it counts it).
   // It is decoded as the workers will decode it: the dtype bounds a densified row.
-  const std::optional<Layout> layout =
-      options_.dtype == DType::kFloat64 ? probe_layout_as<double>(payload, place) : probe_layout_as<float>(payload, place);
+  const std::optional<Layout> layout = options_.dtype == DType::kFloat64
+                                           ? probe_layout_as<double>(payload, place)
+                                           : probe_layout_as<float>(payload, place);
   if (layout) make_pool(*layout);
 }
 
@@ -721,7 +722,8 @@ void Loader::Impl::emit(std::span<const std::byte> payload, const format::Record
   unit.bytes.insert(unit.bytes.end(), payload.begin(), payload.end());
   unit.records.push_back({offset, payload.size(), place});
   const std::size_t object = object_of(place.origin);
-  quality_->record(position_, (object < object_starts_.size() ? object_starts_[object] : 0) + place.offset, object);
+  quality_->record(position_, (object < object_starts_.size() ? object_starts_[object] : 0) + place.offset,
+                   object);
   ++open_job_->records;
   ++position_;
   if (unit.bytes.size() >= kUnitTargetBytes || open_job_->records == options_.batch_size) dispatch_unit();

@@ -57,7 +57,9 @@ struct ReaderStage::Feed {
 };
 
 ReaderStage::ReaderStage(const ChannelConfig& channel, ReaderStageOptions options)
-    : channel_(channel), options_(std::move(options)), mode_(io::resolve_read_mode(channel_, options_.read.mode)) {
+    : channel_(channel),
+      options_(std::move(options)),
+      mode_(io::resolve_read_mode(channel_, options_.read.mode)) {
   if (!options_.read.stop) options_.read.stop = std::make_shared<io::StopSignal>();
   options_.read.mode = mode_;
   options_.interleave = std::max<std::size_t>(options_.interleave, 1);
@@ -68,16 +70,19 @@ ReaderStage::ReaderStage(const ChannelConfig& channel, ReaderStageOptions option
       objects_ = *options_.read.objects;
     } else {
       objects_ = io::list_channel_objects(channel_, options_.read.listing);
-      if (options_.read.byte_range) objects_ = io::byte_range_parts(channel_, objects_, *options_.read.byte_range);
+      if (options_.read.byte_range)
+        objects_ = io::byte_range_parts(channel_, objects_, *options_.read.byte_range);
     }
-    threads_ = std::clamp<std::size_t>(options_.objects_in_flight, 1, std::max<std::size_t>(objects_.size(), 1));
+    threads_ =
+        std::clamp<std::size_t>(options_.objects_in_flight, 1, std::max<std::size_t>(objects_.size(), 1));
   }
   const std::size_t feeds_open = options_.interleave + threads_;
   feed_cap_bytes_ = std::max<std::size_t>(options_.buffer_bytes / feeds_open, std::size_t{64} << 10);
   block_bytes_ = std::clamp<std::size_t>(feed_cap_bytes_ / 4, std::size_t{16} << 10, std::size_t{1} << 20);
   // An open object keeps its reads in flight (queue depth 4) and a decompressed chunk: with many
   // objects open, smaller chunks keep that inside the buffer too.
-  chunk_bytes_ = std::clamp<std::size_t>(feed_cap_bytes_ / 8, std::size_t{64} << 10, options_.read.chunk_bytes);
+  chunk_bytes_ =
+      std::clamp<std::size_t>(feed_cap_bytes_ / 8, std::size_t{64} << 10, options_.read.chunk_bytes);
   cache_ = options_.read.cache ? options_.read.cache : std::make_shared<io::ReaderCache>();
   threads_list_.reserve(threads_);
   for (std::size_t i = 0; i < threads_; ++i) threads_list_.emplace_back([this] { read_loop(); });

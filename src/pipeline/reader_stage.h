@@ -47,7 +47,7 @@ struct ReaderStageOptions {
   std::size_t interleave = 1;         // objects whose records alternate; 1: one object after the other
   bool shuffle_objects = false;       // each epoch's object order drawn from (seed, epoch)
   std::uint64_t seed = 0;
-  bool reshuffle_each_epoch = true;  // false: every epoch takes epoch 0's object order
+  bool reshuffle_each_epoch = true;                  // false: every epoch takes epoch 0's object order
   std::size_t buffer_bytes = std::size_t{32} << 20;  // records read ahead, all objects together
   // Records it refuses (CSV header and blank rows) are dropped on the reader threads and counted.
   std::function<bool(std::span<const std::byte> payload, const format::RecordPlace& place)> keep;
@@ -115,8 +115,8 @@ class ReaderStage {
   std::shared_ptr<io::ReaderCache> cache_;
 
   mutable std::mutex mutex_;
-  std::condition_variable task_ready_;   // reader threads: a task has room, or may start
-  std::condition_variable blocks_;       // the consumer: a block arrived or an object ended
+  std::condition_variable task_ready_;  // reader threads: a task has room, or may start
+  std::condition_variable blocks_;      // the consumer: a block arrived or an object ended
   bool stopping_ = false;
   bool consumer_waiting_ = false;
   std::size_t idle_threads_ = 0;  // reader threads waiting for a task

@@ -5,7 +5,8 @@
 
 namespace chanload::pipeline {
 
-void ShuffleQuality::record(std::uint64_t delivery_position, std::uint64_t stored_position, std::size_t object) {
+void ShuffleQuality::record(std::uint64_t delivery_position, std::uint64_t stored_position,
+                            std::size_t object) {
   const auto x = static_cast<double>(delivery_position);
   const auto y = static_cast<double>(stored_position);
   count_ += 1;

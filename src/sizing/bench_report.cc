@@ -108,6 +108,12 @@ json report_json(const BenchReport& report) {
         {"end_to_end", by_threads_json(report.end_to_end, &report.end_to_end_peak_memory)},
         {"h2d", h2d}}},
       {"h2d_unavailable", report.h2d ? json(nullptr) : json(report.h2d_unavailable)},
+      {"shuffle_quality",
+       {{"window", report.shuffle.window},
+        {"stored_order_correlation", report.shuffle.stored_correlation},
+        {"stored_objects_per_batch", report.shuffle.stored_objects_per_batch},
+        {"shuffled_order_correlation", report.shuffle.shuffled_correlation},
+        {"shuffled_objects_per_batch", report.shuffle.shuffled_objects_per_batch}}},
       {"sizing",
        {{"serial_records_per_second", s.serial_records_per_second},
         {"decode_records_per_second_per_core", s.decode_records_per_second_per_core},
@@ -165,6 +171,16 @@ std::string report_table(const BenchReport& report) {
     out << line;
   } else {
     out << "  h2d          not measured: " << report.h2d_unavailable << "\n";
+  }
+  {
+    char line[240];
+    std::snprintf(line, sizeof line,
+                  "\nshuffle quality (order correlation with stored order; distinct files per batch): "
+                  "stored %.2f, %.1f; shuffled (window %zu, interleave %zu) %.2f, %.1f\n",
+                  report.shuffle.stored_correlation, report.shuffle.stored_objects_per_batch,
+                  report.shuffle.window, LoaderOptions{}.interleave, report.shuffle.shuffled_correlation,
+                  report.shuffle.shuffled_objects_per_batch);
+    out << line;
   }
   const Sizing& s = report.sizing;
   out << "\nsizing: limited by " << s.limiting_stage << "; reader ceiling "

@@ -250,6 +250,18 @@ BenchReport run_bench(const BenchConfig& config, const SizingTarget& target,
     report.end_to_end_peak_memory.push_back(peak);
   }
 
+  progress("shuffle quality");
+  {
+    loader.threads = max_threads;
+    const EndToEndPass in_order = end_to_end(environment, "bench", loader, sample);
+    LoaderOptions shuffled = loader;
+    shuffled.shuffle_window = std::max<std::uint64_t>(records / 100, 1);
+    shuffled.seed = 1;
+    const EndToEndPass mixed = end_to_end(environment, "bench", shuffled, sample);
+    report.shuffle = {shuffled.shuffle_window, in_order.order_correlation, in_order.objects_per_batch,
+                      mixed.order_correlation, mixed.objects_per_batch};
+  }
+
   progress("host-to-device bandwidth");
   const std::size_t block = std::max<std::size_t>(config.batch_size * report.decoded_row_bytes, 4096);
   report.h2d =

@@ -62,6 +62,16 @@ struct BenchReport {
   std::vector<Throughput> decode;      // [t - 1]
   std::vector<Throughput> end_to_end;  // [t - 1]
   std::vector<std::size_t> end_to_end_peak_memory;
+  // How mixed the loader delivers the sample, in stored order and shuffled (a window of 1% of the
+  // records, the default interleave): LoaderStats' figures from one pass each.
+  struct ShuffleQuality {
+    std::size_t window = 0;
+    double stored_correlation = 0;
+    double stored_objects_per_batch = 0;
+    double shuffled_correlation = 0;
+    double shuffled_objects_per_batch = 0;
+  };
+  ShuffleQuality shuffle;
   std::optional<memory::H2dBandwidth> h2d;
   std::string h2d_unavailable;  // why h2d is empty
   Sizing sizing;

@@ -233,6 +233,8 @@ EndToEndPass end_to_end(const Environment& environment, const std::string& chann
     pass.peak_memory_bytes = stats.peak_memory_bytes;
     pass.read_busy_seconds = stats.read.busy_seconds;
     pass.decode_busy_seconds = stats.decode.busy_seconds;
+    pass.order_correlation = stats.order_correlation;
+    pass.objects_per_batch = stats.objects_per_batch;
   }
   if (feeder) feeder->finish();
   return pass;

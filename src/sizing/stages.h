@@ -58,6 +58,8 @@ struct EndToEndPass {
   std::size_t peak_memory_bytes = 0;
   double read_busy_seconds = 0;
   double decode_busy_seconds = 0;
+  double order_correlation = 0;  // LoaderStats' shuffle-quality figures of the pass
+  double objects_per_batch = 0;
 };
 // One epoch of the channel through a Loader with these options; in Pipe mode a feeder thread writes
 // the sample's files into the channel's FIFO for epoch 0.

@@ -9,10 +9,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <numeric>
-#include <cmath>
 #include <set>
 #include <thread>
 
@@ -313,8 +313,8 @@ TEST(Loader, ResumeYieldsExactlyTheRemainingBatches) {
 }
 
 TEST(Loader, StateRoundTripsThroughJsonAndIsRefusedWhenItDoesNotFit) {
-  const LoaderState state{3, 1234, 18446744073709551615ULL, 4, 2, 256, 1000, false, 16, "train",
-                          "2 objects, 00ff"};
+  const LoaderState state{3,  1234,    18446744073709551615ULL, 4, 2, 256, 1000, false,
+                          16, "train", "2 objects, 00ff"};
   EXPECT_EQ(LoaderState::from_json(state.to_json()), state);
   // A version-1 state (before the channel's identity was kept) is read, its identity unchecked.
   const LoaderState old = LoaderState::from_json(

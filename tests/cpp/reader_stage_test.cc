@@ -23,7 +23,8 @@ using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
 // Objects part-0 .. part-(count-1); object i holds lines "i.0" .. "i.(lines(i)-1)".
-void write_objects(const TestTree& tree, std::size_t count, const std::function<std::size_t(std::size_t)>& lines) {
+void write_objects(const TestTree& tree, std::size_t count,
+                   const std::function<std::size_t(std::size_t)>& lines) {
   tree.write_config("inputdataconfig.json", R"({"train": {"TrainingInputMode": "File"}})");
   for (std::size_t i = 0; i < count; ++i) {
     std::string text;
@@ -40,7 +41,8 @@ std::vector<std::string> read_epoch(ReaderStage& stage, std::uint64_t epoch) {
   return out;
 }
 
-std::vector<std::string> read_with(const TestTree& tree, ReaderStageOptions options, std::uint64_t epoch = 0) {
+std::vector<std::string> read_with(const TestTree& tree, ReaderStageOptions options,
+                                   std::uint64_t epoch = 0) {
   ReaderStage stage(tree.environment().channel("train"), std::move(options));
   if (epoch > 0) (void)read_epoch(stage, epoch - 1);
   return read_epoch(stage, epoch);
@@ -51,7 +53,8 @@ TEST(ReaderStage, WithoutShufflingRecordsComeInStoredOrderWhateverTheThreads) {
   write_objects(tree, 12, [](std::size_t i) { return 1 + (i * 37) % 50; });
   std::vector<std::string> stored;
   for (std::size_t i = 0; i < 12; ++i)
-    for (std::size_t j = 0; j < 1 + (i * 37) % 50; ++j) stored.push_back(std::to_string(i) + "." + std::to_string(j));
+    for (std::size_t j = 0; j < 1 + (i * 37) % 50; ++j)
+      stored.push_back(std::to_string(i) + "." + std::to_string(j));
   for (const std::size_t threads : {std::size_t{1}, std::size_t{3}, std::size_t{8}}) {
     ReaderStageOptions options;
     options.objects_in_flight = threads;

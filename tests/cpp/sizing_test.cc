@@ -336,6 +336,14 @@ TEST(BenchRun, SyntheticPipeModeMeasuresEveryStage) {
   EXPECT_EQ(json["stages"]["h2d"].is_null(), !report.h2d.has_value());
   EXPECT_FALSE(json["sizing"]["limiting_stage"].get<std::string>().empty());
   EXPECT_THAT(sizing::report_table(report), HasSubstr("end to end"));
+  // One FIFO is one object: delivered in stored order, and shuffled only by the window (30 records).
+  EXPECT_EQ(report.shuffle.window, 30U);
+  EXPECT_GT(report.shuffle.stored_correlation, 0.999);
+  EXPECT_DOUBLE_EQ(report.shuffle.stored_objects_per_batch, 1.0);
+  EXPECT_LT(report.shuffle.shuffled_correlation, report.shuffle.stored_correlation);
+  EXPECT_GT(report.shuffle.shuffled_correlation, 0.9);
+  EXPECT_DOUBLE_EQ(json["shuffle_quality"]["stored_objects_per_batch"].get<double>(), 1.0);
+  EXPECT_THAT(sizing::report_table(report), HasSubstr("shuffle quality"));
 }
 
 TEST(BenchRun, AJobRootsChannelIsMeasuredOnlyInItsSample) {
