@@ -7,13 +7,10 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <iostream>
 #include <limits>
 
 namespace chanload::format {
 namespace {
-
-constexpr std::uint64_t kMaxWarnings = 20;
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
@@ -159,12 +156,7 @@ CsvDecoder::Outcome CsvDecoder::reject(const RecordPlace& place, const std::stri
       ": " + why;
   if (options_.bad_records == BadRecordPolicy::kError) throw DataError(message, origin, place.offset);
   ++bad_records_;
-  if (options_.bad_records == BadRecordPolicy::kWarn && warnings_printed_ < kMaxWarnings) {
-    ++warnings_printed_;
-    std::cerr << "chanload: skipped bad record: " << message
-              << (warnings_printed_ == kMaxWarnings ? " (further warnings suppressed; see the stats)" : "")
-              << '\n';
-  }
+  last_rejection_ = message;
   return Outcome::kBad;
 }
 

@@ -14,10 +14,11 @@
 
 namespace chanload::format {
 
+// What the decoder does with a bad row. Warning about skipped rows is the loader's (its one
+// pipeline::BadRecordLog caps the warnings of all its decoders together).
 enum class BadRecordPolicy {
   kError,  // the first bad record is a DataError
-  kSkip,   // bad records are skipped and counted
-  kWarn,   // skipped, counted, and reported on stderr (the first few)
+  kSkip,   // bad records are kBad, counted, and last_rejection() says what was wrong
 };
 
 struct CsvDecodeOptions {
@@ -35,7 +36,7 @@ class CsvDecoder {
 
   enum class Outcome { kDecoded, kSkipped, kBad };
   // Decodes one row (a CSV record's payload) and appends it to out. Blank rows and headers are
-  // kSkipped; a bad row is a DataError naming the file and line (kError) or kBad (skip, warn). The
+  // kSkipped; a bad row is a DataError naming the file and line (kError) or kBad (kSkip). The
   // first data row fixes the column count; later rows must have as many fields. T is float or double.
   template <typename T>
   Outcome decode(std::span<const std::byte> row, const RecordPlace& place, BasicDecodedRows<T>& out);
@@ -57,6 +58,9 @@ class CsvDecoder {
 
   [[nodiscard]] std::size_t column_count() const { return columns_; }  // 0 until the first row
   [[nodiscard]] std::uint64_t bad_records() const { return bad_records_; }
+  // The message a DataError would have had for the last kBad row: the file, the line (or byte
+  // offset) and what was wrong.
+  [[nodiscard]] const std::string& last_rejection() const { return last_rejection_; }
 
  private:
   // Parses the fields of row as T, handing each to store(index, value); expected is the field count
@@ -73,7 +77,7 @@ class CsvDecoder {
   std::size_t columns_ = 0;
   std::vector<double> first_row_;  // holds float32 values exactly too
   std::uint64_t bad_records_ = 0;
-  std::uint64_t warnings_printed_ = 0;
+  std::string last_rejection_;
 };
 
 }  // namespace chanload::format

@@ -1,11 +1,15 @@
-// The loader's pipeline. One reader thread reads, decompresses and frames the channel (serial per
-// stream), keeps this shard's records, shuffles them through a window, and packs them into work
-// units of about unit_target_bytes; each unit belongs to one batch and knows its rows there. A pool
-// of decode workers decodes units straight into the batch's slot (dense CSV: each value written
-// once, at its final place). The worker that completes a batch's last unit finalises it (closes
-// holes left by skipped records, pads, copies to the device) and hands it to next(), which returns
-// batches strictly in order. Everything waits on one mutex's condition variables, and every wait
-// also wakes for stop().
+// The loader: its stages wired together, and the batcher and delivery between them.
+// - The reader stage (pipeline/reader_stage.h) lists the channel once and reads, decompresses and
+//   frames objects on its own threads, in a deterministic order (shuffled and interleaved).
+// - The batcher (the reader thread here) keeps this shard's records, passes them through the
+//   shuffle window and packs them into Units of about kUnitTargetBytes, each belonging to one batch
+//   (a Job) and knowing its rows there; memory back-pressure holds it inside the budget.
+// - Decode workers each own a RecordDecoder (pipeline/record_decoder.h), which writes the unit's
+//   rows straight into the batch's slot; bad records go to the loader's one BadRecordLog.
+// - The worker that completes a batch's last unit assembles it (pipeline/batch_assembly.h: holes,
+//   padding, CSR, payloads, device copy), and next() delivers batches strictly in order, keeping
+//   the resume state and the stats.
+// Everything waits on one mutex's condition variables, and every wait also wakes for stop().
 #include <chanload/errors.h>
 #include <chanload/loader.h>
 
@@ -26,19 +30,20 @@
 #include <thread>
 #include <type_traits>
 
-#include "format/csv_decoder.h"
 #include "format/data_format.h"
 #include "format/framer_factories.h"
 #include "format/record_reader.h"
-#include "format/recordio_protobuf_decoder.h"
 #include "io/channel_source.h"
 #include "io/listing.h"
 #include "io/stop_signal.h"
 #include "memory/cuda_device.h"
 #include "memory/device_transfer.h"
+#include "pipeline/batch_assembly.h"
+#include "pipeline/batch_job.h"
 #include "pipeline/batch_pool.h"
 #include "pipeline/random.h"
 #include "pipeline/reader_stage.h"
+#include "pipeline/record_decoder.h"
 #include "pipeline/sharding.h"
 #include "pipeline/shuffle_quality.h"
 #include "pipeline/shuffle_window.h"
@@ -47,43 +52,16 @@ namespace chanload {
 
 using pipeline::BatchPool;
 using pipeline::BatchSlot;
+using pipeline::Job;
 using pipeline::SlotLease;
+using pipeline::Unit;
+using pipeline::UnitRecord;
+using Layout = pipeline::RowLayout;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
 constexpr std::size_t kUnitTargetBytes = std::size_t{256} << 10;
-
-// memmove/memset with a count of values (float or double); a zero count touches nothing (a channel
-// without labels has null label buffers, which the C functions may not see even for zero bytes).
-template <typename T>
-void move_values(T* to, const T* from, std::size_t count) {
-  if (count != 0) std::memmove(to, from, count * sizeof(T));
-}
-template <typename T>
-void zero_values(T* to, std::size_t count) {
-  if (count != 0) std::memset(to, 0, count * sizeof(T));
-}
-
-// Decoded rows in the loader's value type: only the one LoaderOptions::dtype names is used, so the
-// hot loops are compiled once per type and never branch on it per value.
-struct TypedRows {
-  format::DecodedRows f32;
-  format::DecodedRowsF64 f64;
-
-  template <typename T>
-  format::BasicDecodedRows<T>& as() {
-    if constexpr (std::is_same_v<T, float>) {
-      return f32;
-    } else {
-      return f64;
-    }
-  }
-  void clear() {
-    f32.clear();
-    f64.clear();
-  }
-};
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -111,65 +89,6 @@ std::exception_ptr for_channel(const std::exception_ptr& error, const std::strin
   }
 }
 
-struct Job;
-
-struct UnitRecord {
-  std::size_t offset = 0;
-  std::size_t size = 0;
-  format::RecordPlace place;
-};
-
-// Records of one batch, copied out of the reader's chunks so that a worker can decode them.
-struct Unit {
-  std::vector<std::byte> bytes;
-  std::vector<UnitRecord> records;
-  Job* job = nullptr;
-  std::size_t first_row = 0;       // the row of records[0] in its batch
-  TypedRows sparse;                // sparse batches: this unit's CSR rows until the batch is finalised
-  std::vector<std::size_t> holes;  // rows (in the batch) whose record was bad and skipped
-  std::exception_ptr error;
-  std::size_t accounted = 0;  // bytes counted against the budget while in flight
-
-  void reset() {
-    bytes.clear();
-    records.clear();
-    job = nullptr;
-    sparse.clear();
-    holes.clear();
-    error = nullptr;
-  }
-  [[nodiscard]] std::size_t capacity_bytes() const {
-    return bytes.capacity() + records.capacity() * sizeof(UnitRecord);
-  }
-};
-
-// A batch being built.
-struct Job {
-  std::uint64_t sequence = 0;  // position among every batch this loader makes
-  std::uint64_t epoch = 0;
-  std::uint64_t index = 0;           // within the epoch
-  std::uint64_t first_position = 0;  // this shard's record number (in delivery order) of row 0
-  std::size_t records = 0;
-  SlotLease lease;
-  std::size_t pending_units = 0;
-  bool closed = false;
-  bool epoch_end = false;
-  bool deliver = true;  // false: a short last batch with LastBatch::kDrop
-  bool ready = false;
-  std::vector<std::unique_ptr<Unit>> kept_units;  // sparse and raw: gathered at finalisation
-  std::vector<std::size_t> holes;
-  std::exception_ptr error;
-  std::size_t error_row = 0;  // the first failing row: which error surfaces is deterministic
-  std::shared_ptr<detail::BatchData> data;
-};
-
-struct Layout {
-  BatchKind kind = BatchKind::kDense;
-  bool sparse_records = false;  // RecordIO-protobuf with keys (densified or not)
-  std::size_t columns = 0;
-  std::size_t label_size = 0;
-};
-
 }  // namespace
 
 class Loader::Impl {
@@ -195,8 +114,6 @@ class Loader::Impl {
   void read_loop();
   void read_epoch(std::uint64_t epoch);
   void probe_layout(std::span<const std::byte> payload, const format::RecordPlace& place);
-  template <typename T>
-  std::optional<Layout> probe_layout_as(std::span<const std::byte> payload, const format::RecordPlace& place);
   void make_pool(Layout layout);
   // The reader stage's share of memory_budget_bytes: records read ahead of the shard rule. A
   // quarter: reading objects in parallel but delivering them in order needs about one object read
@@ -210,20 +127,8 @@ class Loader::Impl {
   std::unique_ptr<Unit> take_unit();
 
   // Workers.
-  struct WorkerState {
-    std::unique_ptr<format::CsvDecoder> csv;
-    std::unique_ptr<format::RecordIOProtobufDecoder> protobuf;
-    TypedRows scratch;
-    std::uint64_t bad_seen = 0;
-  };
   void work_loop();
-  void decode_unit(Unit& unit, WorkerState& worker);
-  template <typename T>
-  void decode_unit_as(Unit& unit, WorkerState& worker);
   void complete_unit(std::unique_ptr<Unit> unit);
-  void finalize(Job& job);
-  template <typename T>
-  void arrange_rows(Job& job, std::size_t filled, std::size_t rows);
   void finalize_or_fail(Job& job);
   void mark_ready(Job& job);
 
@@ -233,8 +138,8 @@ class Loader::Impl {
   format::DataFormat data_format_;
   format::RecordFormat record_format_;
   format::FramerOptions framer_options_;
-  format::CsvDecodeOptions csv_options_;
-  format::RecordIOProtobufOptions protobuf_options_;
+  pipeline::RecordDecoderOptions decoder_options_;
+  std::shared_ptr<pipeline::BadRecordLog> bad_records_;
   std::uint64_t seed_ = 0;
   std::uint64_t start_epoch_ = 0;
   std::uint64_t resume_position_ = 0;
@@ -242,9 +147,8 @@ class Loader::Impl {
   std::shared_ptr<io::StopSignal> stop_signal_ = std::make_shared<io::StopSignal>();
 
   // Reader-thread state (no lock needed: only the reader touches it).
-  std::optional<Layout> layout_;  // written by the reader before any unit is queued
-  std::unique_ptr<format::CsvDecoder> probe_csv_;
-  std::unique_ptr<format::RecordIOProtobufDecoder> probe_protobuf_;
+  std::optional<Layout> layout_;                    // written by the reader before any unit is queued
+  std::unique_ptr<pipeline::RecordDecoder> probe_;  // decodes records until one gives the layout
   std::unique_ptr<pipeline::ShuffleWindow> window_;
   std::unique_ptr<Job> open_job_;
   std::unique_ptr<Unit> unit_;
@@ -337,17 +241,17 @@ Loader::Impl::Impl(const Environment& environment, std::string_view channel, Loa
   framer_options_.csv_quote = options_.quote;
   framer_options_.recordio_join =
       options_.recordio_dmlc_join ? format::RecordIOJoin::kDmlc : format::RecordIOJoin::kAws;
-  const auto policy = options_.bad_records == BadRecords::kSkip   ? format::BadRecordPolicy::kSkip
-                      : options_.bad_records == BadRecords::kWarn ? format::BadRecordPolicy::kWarn
-                                                                  : format::BadRecordPolicy::kError;
-  csv_options_.label_size = options_.label_size.value_or(format::label_size_from(config).value_or(0));
-  csv_options_.delimiter = options_.delimiter;
-  csv_options_.quote = options_.quote;
-  csv_options_.header = options_.header;
-  csv_options_.empty_is_nan = options_.empty_is_nan;
-  csv_options_.bad_records = policy;
-  protobuf_options_.densify = options_.densify;
-  protobuf_options_.max_row_bytes = options_.max_record_bytes;
+  decoder_options_.format = data_format_;
+  decoder_options_.dtype = options_.dtype;
+  format::CsvDecodeOptions& csv = decoder_options_.csv;
+  csv.label_size = options_.label_size.value_or(format::label_size_from(config).value_or(0));
+  csv.delimiter = options_.delimiter;
+  csv.quote = options_.quote;
+  csv.header = options_.header;
+  csv.empty_is_nan = options_.empty_is_nan;
+  decoder_options_.protobuf.densify = options_.densify;
+  decoder_options_.protobuf.max_row_bytes = options_.max_record_bytes;
+  bad_records_ = std::make_shared<pipeline::BadRecordLog>(options_.bad_records);
 
   sharding = pipeline::resolve_sharding(environment_, config, options_.num_shards, options_.shard_index,
                                         pipeline::variables_of(environment_));
@@ -432,14 +336,7 @@ Loader::Impl::Impl(const Environment& environment, std::string_view channel, Loa
             data_identity};
   if (options_.shuffle_window > 0)
     window_ = std::make_unique<pipeline::ShuffleWindow>(options_.shuffle_window);
-  if (data_format_ == format::DataFormat::kCsv) {
-    format::CsvDecodeOptions probe = csv_options_;
-    if (probe.bad_records == format::BadRecordPolicy::kWarn)
-      probe.bad_records = format::BadRecordPolicy::kSkip;
-    probe_csv_ = std::make_unique<format::CsvDecoder>(probe);  // warnings come from the shard that skips
-  }
-  if (data_format_ == format::DataFormat::kRecordIOProtobuf)
-    probe_protobuf_ = std::make_unique<format::RecordIOProtobufDecoder>(protobuf_options_);
+  probe_ = pipeline::make_record_decoder(decoder_options_, nullptr, bad_records_);
   if (data_format_ != format::DataFormat::kCsv && data_format_ != format::DataFormat::kRecordIOProtobuf) {
     make_pool(Layout{BatchKind::kRaw, false, 0, 0});
   }
@@ -458,11 +355,11 @@ Loader::Impl::Impl(const Environment& environment, std::string_view channel, Loa
   stage.seed = seed_;
   stage.reshuffle_each_epoch = options_.reshuffle_each_epoch;
   stage.buffer_bytes = stage_budget_bytes();
-  if (probe_csv_) {
+  if (data_format_ == format::DataFormat::kCsv) {
     // CSV header and blank rows are not records: dropped (and counted) where they are framed.
-    const format::CsvDecoder* probe = probe_csv_.get();
+    const pipeline::RecordDecoder* probe = probe_.get();
     stage.keep = [probe](std::span<const std::byte> payload, const format::RecordPlace& place) {
-      return probe->is_data_row(payload, place);
+      return probe->is_record(payload, place);
     };
   }
   try {
@@ -636,31 +533,12 @@ void Loader::Impl::read_epoch(std::uint64_t epoch) {
 
 void Loader::Impl::probe_layout(std::span<const std::byte> payload, const format::RecordPlace& place) {
   // The channel's first data record decides the row layout for every worker (as for one decoder).
-  // Under a skip policy a bad first record is passed over (the worker that gets it counts it).
+  // Under a skip policy a bad first record is passed over (counted where this shard meets it).
   // It is decoded as the workers will decode it: the dtype bounds a densified row.
-  const std::optional<Layout> layout = options_.dtype == DType::kFloat64
-                                           ? probe_layout_as<double>(payload, place)
-                                           : probe_layout_as<float>(payload, place);
-  if (layout) make_pool(*layout);
-}
-
-template <typename T>
-std::optional<Layout> Loader::Impl::probe_layout_as(std::span<const std::byte> payload,
-                                                    const format::RecordPlace& place) {
-  format::BasicDecodedRows<T> rows;
   try {
-    if (probe_csv_) {
-      if (probe_csv_->decode(payload, place, rows) != format::CsvDecoder::Outcome::kDecoded)
-        return std::nullopt;
-      return Layout{BatchKind::kDense, false, rows.columns, rows.label_size};
-    }
-    probe_protobuf_->decode(payload, place, rows);
-    const bool sparse = probe_protobuf_->sparse_records();
-    return Layout{rows.sparse ? BatchKind::kSparse : BatchKind::kDense, sparse, rows.columns,
-                  rows.label_size};
+    make_pool(probe_->probe(payload, place));
   } catch (const DataError&) {
     if (options_.bad_records == BadRecords::kError) throw;
-    return std::nullopt;
   }
 }
 
@@ -700,14 +578,14 @@ void Loader::Impl::emit(std::span<const std::byte> payload, const format::Record
   }
   if (!layout_) {
     // Only bad records come before the first good one fixes the layout (the probe saw them all in
-    // data order, and rejected this one). The skip policy counts it here; it takes its position.
+    // data order, and rejected this one). The skip policy counts it here; it takes its position. It
+    // is decoded again for its message: this happens only before the channel's first good record.
     ++position_;
-    const std::string origin = place.origin != nullptr ? *place.origin : std::string("?");
-    if (options_.bad_records == BadRecords::kWarn)
-      std::fprintf(stderr, "chanload: skipped bad record: %s byte %llu\n", origin.c_str(),
-                   static_cast<unsigned long long>(place.offset));
-    std::lock_guard lock(mutex_);
-    ++stats_.bad_records;
+    try {
+      (void)probe_->probe(payload, place);
+    } catch (const DataError& error) {
+      bad_records_->reject(error);
+    }
     return;
   }
   if (open_job_ && open_job_->records == options_.batch_size) close_job(false);
@@ -790,7 +668,7 @@ void Loader::Impl::close_job(bool epoch_end) {
 // ---- the workers ----
 
 void Loader::Impl::work_loop() {
-  WorkerState worker;
+  std::unique_ptr<pipeline::RecordDecoder> decoder;  // made for the layout, at the first unit
   while (true) {
     std::unique_ptr<Unit> unit;
     const auto waited = Clock::now();
@@ -804,77 +682,17 @@ void Loader::Impl::work_loop() {
     }
     const auto started = Clock::now();
     try {
-      decode_unit(*unit, worker);
+      if (!decoder) decoder = pipeline::make_record_decoder(decoder_options_, &*layout_, bad_records_);
+      decoder->decode(*unit, *unit->job->lease.slot());
     } catch (...) {
       unit->error = for_channel(std::current_exception(), channel_);
     }
-    const std::uint64_t bad = worker.csv ? worker.csv->bad_records() : 0;
     {
       std::lock_guard lock(mutex_);
       stats_.decode.busy_seconds += seconds_since(started);
       stats_.decode.records += unit->records.size();
-      stats_.bad_records += bad - worker.bad_seen + unit->holes.size() * (worker.csv ? 0 : 1);
-      worker.bad_seen = bad;
     }
     complete_unit(std::move(unit));
-  }
-}
-
-void Loader::Impl::decode_unit(Unit& unit, WorkerState& worker) {
-  if (layout_->kind == BatchKind::kRaw) return;  // the payloads are the batch
-  if (options_.dtype == DType::kFloat64) {
-    decode_unit_as<double>(unit, worker);
-  } else {
-    decode_unit_as<float>(unit, worker);
-  }
-}
-
-template <typename T>
-void Loader::Impl::decode_unit_as(Unit& unit, WorkerState& worker) {
-  const Layout& layout = *layout_;
-  Job& job = *unit.job;
-  BatchSlot& slot = *job.lease.slot();
-  if (data_format_ == format::DataFormat::kCsv) {
-    if (!worker.csv) {
-      worker.csv = std::make_unique<format::CsvDecoder>(csv_options_);
-      worker.csv->expect_columns(layout.columns + layout.label_size);
-    }
-    for (std::size_t i = 0; i < unit.records.size(); ++i) {
-      const UnitRecord& record = unit.records[i];
-      const std::size_t row = unit.first_row + i;
-      const auto outcome = worker.csv->decode_into(std::span(unit.bytes).subspan(record.offset, record.size),
-                                                   record.place, slot.label_row<T>(row, layout.label_size),
-                                                   slot.feature_row<T>(row, layout.columns));
-      if (outcome == format::CsvDecoder::Outcome::kBad) unit.holes.push_back(row);
-    }
-    return;
-  }
-  // RecordIO-protobuf.
-  if (!worker.protobuf)
-    worker.protobuf = std::make_unique<format::RecordIOProtobufDecoder>(protobuf_options_);
-  format::BasicDecodedRows<T>& out =
-      layout.kind == BatchKind::kSparse ? unit.sparse.as<T>() : worker.scratch.as<T>();
-  worker.protobuf->adopt_layout(layout.sparse_records, layout.columns, layout.label_size, out);
-  out.clear();
-  for (std::size_t i = 0; i < unit.records.size(); ++i) {
-    const UnitRecord& record = unit.records[i];
-    const std::size_t row = unit.first_row + i;
-    const std::size_t before = out.rows;
-    try {
-      worker.protobuf->decode(std::span(unit.bytes).subspan(record.offset, record.size), record.place, out);
-    } catch (const DataError& e) {
-      if (options_.bad_records == BadRecords::kError) throw;
-      if (options_.bad_records == BadRecords::kWarn)
-        std::fprintf(stderr, "chanload: skipped bad record: %s\n", e.what());
-      unit.holes.push_back(row);
-      continue;
-    }
-    move_values(slot.label_row<T>(row, layout.label_size), out.labels.data() + before * layout.label_size,
-                layout.label_size);
-    if (layout.kind == BatchKind::kDense) {
-      move_values(slot.feature_row<T>(row, layout.columns), out.features.data() + before * layout.columns,
-                  layout.columns);
-    }
   }
 }
 
@@ -904,110 +722,12 @@ void Loader::Impl::complete_unit(std::unique_ptr<Unit> unit) {
 
 void Loader::Impl::finalize_or_fail(Job& job) {
   try {
-    finalize(job);
+    pipeline::assemble_batch(job, *layout_, {options_.batch_size, options_.last_batch, options_.dtype},
+                             transfer_.get());
   } catch (...) {
     job.error = for_channel(std::current_exception(), channel_);
   }
   mark_ready(job);
-}
-
-void Loader::Impl::finalize(Job& job) {
-  if (job.error || !job.deliver) return;
-  const Layout& layout = *layout_;
-  BatchSlot& slot = *job.lease.slot();
-  std::sort(job.holes.begin(), job.holes.end());
-  const std::size_t filled = job.records - job.holes.size();
-  const std::size_t target = options_.last_batch == LastBatch::kPad ? options_.batch_size : filled;
-  const std::size_t rows = std::max(filled, target);
-
-  if (layout.kind != BatchKind::kDense) {
-    std::sort(job.kept_units.begin(), job.kept_units.end(),
-              [](const auto& a, const auto& b) { return a->first_row < b->first_row; });
-  }
-  if (layout.kind != BatchKind::kRaw && options_.dtype == DType::kFloat64) {
-    arrange_rows<double>(job, filled, rows);
-  } else if (layout.kind != BatchKind::kRaw) {
-    arrange_rows<float>(job, filled, rows);
-  } else {
-    slot.payloads.clear();
-    slot.offsets.assign(1, 0);
-    for (const auto& unit : job.kept_units) {
-      slot.payloads.insert(slot.payloads.end(), unit->bytes.begin(), unit->bytes.end());
-      const std::int64_t base = slot.offsets.back();
-      for (const UnitRecord& record : unit->records)
-        slot.offsets.push_back(base + static_cast<std::int64_t>(record.offset + record.size));
-    }
-    slot.offsets.resize(rows + 1, slot.offsets.back());
-  }
-  if (layout.kind != BatchKind::kDense) job.lease.pool()->account(&slot);
-
-  auto data = std::make_shared<detail::BatchData>();
-  data->kind = layout.kind;
-  data->rows = rows;
-  data->padding_rows = rows - filled;
-  data->skipped_records = job.holes.size();
-  data->columns = layout.columns;
-  data->label_size = layout.label_size;
-  data->dtype = options_.dtype;
-  data->epoch = job.epoch;
-  data->index = job.index;
-  data->last_in_epoch = job.epoch_end;
-  data->pinned = slot.features.pinned() || slot.labels.pinned();
-  if (transfer_ && layout.kind == BatchKind::kDense) {
-    const std::size_t value_bytes = size_of(options_.dtype);
-    transfer_->copy(slot.device, slot.features.data(), rows * layout.columns * value_bytes,
-                    slot.labels.data(), rows * layout.label_size * value_bytes);
-    data->device = transfer_->device();
-  }
-  data->lease = std::move(job.lease);
-  job.data = std::move(data);
-}
-
-// Closes the gaps of skipped records, pads (LastBatch::kPad) and gathers the units' CSR rows, in the
-// batch's value type.
-template <typename T>
-void Loader::Impl::arrange_rows(Job& job, std::size_t filled, std::size_t rows) {
-  const Layout& layout = *layout_;
-  BatchSlot& slot = *job.lease.slot();
-  if (!job.holes.empty()) {  // close the gaps of skipped records
-    std::size_t write = 0;
-    std::size_t hole = 0;
-    for (std::size_t read = 0; read < job.records; ++read) {
-      if (hole < job.holes.size() && job.holes[hole] == read) {
-        ++hole;
-        continue;
-      }
-      if (write != read) {
-        move_values(slot.label_row<T>(write, layout.label_size), slot.label_row<T>(read, layout.label_size),
-                    layout.label_size);
-        if (layout.kind == BatchKind::kDense) {
-          move_values(slot.feature_row<T>(write, layout.columns), slot.feature_row<T>(read, layout.columns),
-                      layout.columns);
-        }
-      }
-      ++write;
-    }
-  }
-  if (rows > filled) {  // LastBatch::kPad: zero rows
-    zero_values(slot.label_row<T>(filled, layout.label_size), (rows - filled) * layout.label_size);
-    if (layout.kind == BatchKind::kDense) {
-      zero_values(slot.feature_row<T>(filled, layout.columns), (rows - filled) * layout.columns);
-    }
-  }
-  if (layout.kind == BatchKind::kSparse) {
-    slot.indptr.assign(1, 0);
-    slot.indices.clear();
-    std::vector<T>& values = slot.sparse_values<T>();
-    values.clear();
-    for (const auto& unit : job.kept_units) {
-      const format::BasicDecodedRows<T>& sparse = unit->sparse.as<T>();
-      const auto base = static_cast<std::int64_t>(slot.indices.size());
-      for (std::size_t r = 1; r < sparse.indptr.size(); ++r) slot.indptr.push_back(base + sparse.indptr[r]);
-      slot.indices.insert(slot.indices.end(), sparse.indices.begin(), sparse.indices.end());
-      values.insert(values.end(), sparse.values.begin(), sparse.values.end());
-    }
-    slot.indptr.resize(rows + 1, slot.indptr.back());
-  }
 }
 
 void Loader::Impl::mark_ready(Job& job) {
@@ -1086,6 +806,7 @@ LoaderState Loader::Impl::state() const {
 LoaderStats Loader::Impl::stats() const {
   std::lock_guard lock(mutex_);
   LoaderStats stats = stats_;
+  stats.bad_records = bad_records_->count();
   const std::size_t pool_bytes = pool_ ? pool_->bytes() : 0;
   stats.memory_bytes = pool_bytes + unit_bytes_ + window_bytes_;
   stats.peak_memory_bytes = std::max(peak_memory_, stats.memory_bytes);

@@ -19,6 +19,7 @@
 #include "io/gzip_writer.h"
 #include "io_test_util.h"
 #include "memory/cuda_device.h"
+#include "pipeline/record_decoder.h"
 #include "protobuf_wire.h"
 #include "test_tree.h"
 
@@ -575,6 +576,36 @@ TEST(Loader, SkipPolicyCountsAndLeavesTheRecordOut) {
   EXPECT_EQ(ids, expected);
   EXPECT_EQ(skipped, 1U);
   EXPECT_EQ(loader.stats().bad_records, 1U);
+}
+
+// Regression: each decode worker capped its own CSV warnings (3 workers, up to 60 lines) and
+// RecordIO-protobuf warnings had no cap at all. The loader's one BadRecordLog caps them together.
+TEST(Loader, WarningsAboutBadRecordsStopAtOneCapForTheWholeLoader) {
+  TestTree tree;
+  tree.write_config("inputdataconfig.json", R"({"train": {"ContentType": "text/csv;label_size=1"}})");
+  std::string text;
+  for (int i = 0; i < 4000; ++i) text += i % 20 == 7 ? "x,1,2\n" : row(i);
+  tree.write("input/data/train/a.csv", text);
+  LoaderOptions options;
+  options.batch_size = 64;
+  options.threads = 3;
+  options.bad_records = BadRecords::kWarn;
+  ::testing::internal::CaptureStderr();
+  std::size_t rows = 0;
+  {
+    Loader loader(tree.environment(), "train", options);
+    while (auto batch = loader.next()) rows += batch->rows();
+    EXPECT_EQ(loader.stats().bad_records, 200U);
+  }
+  const std::string warnings = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(rows, 3800U);
+  std::size_t lines = 0;
+  for (std::size_t at = warnings.find("skipped bad record"); at != std::string::npos;
+       at = warnings.find("skipped bad record", at + 1))
+    ++lines;
+  EXPECT_EQ(lines, pipeline::BadRecordLog::kDefaultMaxWarnings);
+  EXPECT_THAT(warnings, HasSubstr("a.csv line 8: "));
+  EXPECT_THAT(warnings, HasSubstr("further bad records are only counted"));
 }
 
 // Regression (UBSan in CI): a channel without labels has empty label buffers; closing the gap of a
