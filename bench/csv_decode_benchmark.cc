@@ -12,6 +12,8 @@
 #include "float_csv.h"
 #include "format/csv_decoder.h"
 #include "format/framer.h"
+#include "format/record_reader.h"
+#include "io/memory_chunks.h"
 
 namespace {
 
@@ -44,42 +46,23 @@ void BM_FromCharsEveryFieldF64(benchmark::State& state) { from_chars_every_field
 BENCHMARK(BM_FromCharsEveryField)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FromCharsEveryFieldF64)->Unit(benchmark::kMillisecond);
 
-// Framing and decoding, as chanload read does it: 1 MiB chunks, rows cut by the CSV framer (lent
-// from the chunk, or gathered when they span two), decoded into batches of 1024 rows.
+// Framing and decoding, as chanload read does it: 1 MiB chunks, rows cut by the loader's RecordReader
+// (lent from the chunk, or gathered when they span two), decoded into batches of 1024 rows.
 template <typename T>
 void frame_and_decode_csv(benchmark::State& state) {
   const std::string& data = csv();
-  const auto* bytes = reinterpret_cast<const std::byte*>(data.data());
   constexpr std::size_t kChunk = std::size_t{1} << 20;
   const std::string origin = "bench.csv";
   for (auto _ : state) {
-    auto framer = make_framer(RecordFormat::kCsv, {});
+    chanload::io::MemoryChunks chunks({chanload::io::MemoryStream{data, &origin}}, kChunk);
+    RecordReader reader(chunks, RecordFormat::kCsv);
     CsvDecoder decoder({});
     BasicDecodedRows<T> rows;
-    std::vector<std::byte> carry;
-    std::vector<std::byte> scratch;
-    std::uint64_t line = 1;
-    std::uint64_t offset = 1;  // not 0: no header/BOM handling for this stream's first row
-    for (std::size_t at = 0; at < data.size(); at += kChunk) {
-      std::span<const std::byte> piece(bytes + at, std::min(kChunk, data.size() - at));
-      framer->new_piece();
-      while (!piece.empty()) {
-        const Scan scan = framer->scan(piece);
-        std::span<const std::byte> row;
-        if (carry.empty() && scan.complete) {
-          row = framer->finish(piece.first(scan.take), {}, scratch);
-        } else {
-          carry.insert(carry.end(), piece.begin(), piece.begin() + static_cast<std::ptrdiff_t>(scan.take));
-          if (scan.complete) row = framer->finish(carry, {}, scratch);
-        }
-        piece = piece.subspan(scan.take);
-        if (!scan.complete) continue;
-        decoder.decode(row, RecordPlace{&origin, offset, line++}, rows);
-        carry.clear();
-        if (rows.rows == 1024) {
-          benchmark::DoNotOptimize(rows.features.data());
-          rows.clear();
-        }
+    while (auto record = reader.next()) {
+      decoder.decode(record->payload, record->place, rows);
+      if (rows.rows == 1024) {
+        benchmark::DoNotOptimize(rows.features.data());
+        rows.clear();
       }
     }
   }

@@ -1,5 +1,5 @@
-// Framing throughput in memory: a framer cutting 1 MiB chunks of each format, as RecordReader drives
-// it, without I/O. Compared against memchr over the same bytes (the floor for text framing).
+// Framing throughput in memory: the loader's RecordReader cutting 1 MiB chunks of each format, without
+// I/O. Compared against memchr over the same bytes (the floor for text framing).
 #include <benchmark/benchmark.h>
 
 #include <cstring>
@@ -9,10 +9,11 @@
 
 #include "format/crc32c.h"
 #include "format/framer.h"
+#include "format/record_reader.h"
+#include "io/memory_chunks.h"
 
 namespace {
 
-using chanload::format::Framer;
 using chanload::format::RecordFormat;
 
 constexpr std::size_t kChunk = std::size_t{1} << 20;
@@ -62,36 +63,14 @@ std::string tfrecord_data(std::size_t bytes, std::size_t record) {
   return out;
 }
 
-// Cuts every record of data (chunked as a channel would be) and finishes it.
-void frame_all(Framer& framer, const std::string& data, std::vector<std::byte>& carry,
-               std::vector<std::byte>& scratch) {
-  const auto* bytes = reinterpret_cast<const std::byte*>(data.data());
-  framer.reset();
-  carry.clear();
-  for (std::size_t at = 0; at < data.size(); at += kChunk) {
-    std::span<const std::byte> piece(bytes + at, std::min(kChunk, data.size() - at));
-    framer.new_piece();
-    while (!piece.empty()) {
-      const auto scan = framer.scan(piece);
-      if (carry.empty() && scan.complete) {
-        benchmark::DoNotOptimize(framer.finish(piece.first(scan.take), {}, scratch).data());
-      } else {
-        carry.insert(carry.end(), piece.begin(), piece.begin() + static_cast<std::ptrdiff_t>(scan.take));
-        if (scan.complete) {
-          benchmark::DoNotOptimize(framer.finish(carry, {}, scratch).data());
-          carry.clear();
-        }
-      }
-      piece = piece.subspan(scan.take);
-    }
-  }
-}
-
+// Every record of data, chunked as a channel's reader chunks it, through the loader's RecordReader.
 void run(benchmark::State& state, RecordFormat format, const std::string& data) {
-  auto framer = chanload::format::make_framer(format, {});
-  std::vector<std::byte> carry;
-  std::vector<std::byte> scratch;
-  for (auto _ : state) frame_all(*framer, data, carry, scratch);
+  static const std::string origin = "bench";
+  for (auto _ : state) {
+    chanload::io::MemoryChunks chunks({chanload::io::MemoryStream{data, &origin}}, kChunk);
+    chanload::format::RecordReader reader(chunks, format);
+    while (auto record = reader.next()) benchmark::DoNotOptimize(record->payload.data());
+  }
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(data.size()));
 }
 

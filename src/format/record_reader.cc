@@ -5,11 +5,11 @@
 #include <chanload/errors.h>
 
 #include "format/framing_error.h"
-#include "io/channel_source.h"
+#include "io/chunk_stream.h"
 
 namespace chanload::format {
 
-RecordReader::RecordReader(io::ChannelSource& source, RecordFormat format, const FramerOptions& options)
+RecordReader::RecordReader(io::ChunkStream& source, RecordFormat format, const FramerOptions& options)
     : source_(source),
       framer_(make_framer(format, options)),
       options_(options),
@@ -34,6 +34,7 @@ Record RecordReader::make_record(std::span<const std::byte> bytes) {
     rethrow_with_place(e, e.offset_in_record());
   }
   next_line_ += framer_->lines_in(bytes);
+  end_of_last_record_ = record_place_.offset + bytes.size();
   ++stats_.records;
   stats_.payload_bytes += record.payload.size();
   return record;

@@ -1,5 +1,6 @@
-// Records out of a channel: a Framer driven over ChannelSource's chunks. A record that lies within
-// one chunk is lent straight from it (no copy); one that spans chunks is gathered into a buffer
+// Records out of a channel: a Framer driven over a ChunkStream's chunks (a ChannelSource's, or bytes
+// in memory for the sizing harness and the benchmarks: one framing loop for all of them). A record that lies
+// within one chunk is lent straight from it (no copy); one that spans chunks is gathered into a buffer
 // bounded by max_record_bytes. A record cut off by the end of its file or FIFO is a DataError
 // (except a last line or CSV row without its newline, which is complete).
 #pragma once
@@ -13,7 +14,7 @@
 #include "format/framer.h"
 
 namespace chanload::io {
-class ChannelSource;
+class ChunkStream;
 }
 
 namespace chanload::format {
@@ -33,12 +34,15 @@ struct RecordReaderStats {
 
 class RecordReader {
  public:
-  RecordReader(io::ChannelSource& source, RecordFormat format, const FramerOptions& options = {});
+  RecordReader(io::ChunkStream& source, RecordFormat format, const FramerOptions& options = {});
 
   // The next record, or nullopt when the channel has no more. Throws DataError naming the file or
   // FIFO, the byte offset of the record and (for text) its line.
   std::optional<Record> next();
   [[nodiscard]] const RecordReaderStats& stats() const { return stats_; }
+  // The stream offset just past the last record returned (its framing included): where a prefix
+  // cut after its last complete record ends.
+  [[nodiscard]] std::uint64_t end_of_last_record() const { return end_of_last_record_; }
   // Drops the rest of the current file (byte-range sharding: the records after this shard's range);
   // the record last returned stays valid until next().
   void skip_stream();
@@ -47,7 +51,7 @@ class RecordReader {
   Record make_record(std::span<const std::byte> bytes);
   [[noreturn]] void rethrow_with_place(const std::exception& error, std::uint64_t offset_in_record) const;
 
-  io::ChannelSource& source_;
+  io::ChunkStream& source_;
   std::unique_ptr<Framer> framer_;
   FramerOptions options_;
   bool text_;                                        // records have line numbers
@@ -65,6 +69,7 @@ class RecordReader {
   std::vector<std::byte> carry_;
   std::vector<std::byte> scratch_;
   RecordReaderStats stats_;
+  std::uint64_t end_of_last_record_ = 0;
 };
 
 }  // namespace chanload::format

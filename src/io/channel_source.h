@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "io/byte_source.h"
+#include "io/chunk_stream.h"
 #include "io/decompress.h"
 #include "io/file_source.h"
 #include "io/listing.h"
@@ -85,17 +86,7 @@ std::vector<ChannelObject> byte_range_parts(const ChannelConfig& channel,
                                             const std::vector<ChannelObject>& objects,
                                             const ByteRangeShard& shard);
 
-// A piece of a stream, lent until the next call to ChannelSource::next().
-struct Chunk {
-  std::span<const std::byte> bytes;     // empty for the end-of-stream marker
-  const std::string* origin = nullptr;  // the file or FIFO
-  std::uint64_t offset = 0;             // of bytes[0] in the stream (decompressed bytes)
-  std::uint64_t epoch = 0;
-  std::size_t stream_index = 0;  // which file of the epoch (always 0 in Pipe mode)
-  bool end_of_stream = false;    // the marker after a stream's last piece: records cannot span it
-};
-
-class ChannelSource {
+class ChannelSource final : public ChunkStream {
  public:
   ChannelSource(const Environment& environment, std::string_view channel, ChannelReadOptions options);
   ChannelSource(const ChannelConfig& channel, ChannelReadOptions options);
@@ -104,7 +95,7 @@ class ChannelSource {
   ChannelSource& operator=(const ChannelSource&) = delete;
 
   // The next chunk, or nullopt after the last epoch.
-  std::optional<Chunk> next();
+  std::optional<Chunk> next() override;
 
   [[nodiscard]] InputMode mode() const { return mode_; }
   // The epoch being read (Pipe mode: the FIFO index); an epoch is spent only once its FIFO is open.
@@ -113,7 +104,7 @@ class ChannelSource {
   // The byte range of the stream being read (whole files without byte_range).
   [[nodiscard]] const StreamRange& stream_range() const { return stream_range_; }
   // Drops the rest of the current stream: the next chunk is the end-of-stream marker.
-  void skip_stream();
+  void skip_stream() override;
 
  private:
   bool open_next_stream();

@@ -69,6 +69,10 @@ void zero_values(T* to, std::size_t count) {
 
 struct Job;
 
+// The records a batcher packs into one Unit before handing it to a worker: large enough that the
+// hand-over costs nothing per record, small enough that a batch is decoded by several workers.
+constexpr std::size_t kUnitTargetBytes = std::size_t{256} << 10;
+
 struct UnitRecord {
   std::size_t offset = 0;  // in Unit::bytes
   std::size_t size = 0;

@@ -53,6 +53,7 @@ namespace chanload {
 using pipeline::BatchPool;
 using pipeline::BatchSlot;
 using pipeline::Job;
+using pipeline::kUnitTargetBytes;
 using pipeline::SlotLease;
 using pipeline::Unit;
 using pipeline::UnitRecord;
@@ -60,8 +61,6 @@ using Layout = pipeline::RowLayout;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-constexpr std::size_t kUnitTargetBytes = std::size_t{256} << 10;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();

@@ -219,10 +219,10 @@ BenchReport run_bench(const BenchConfig& config, const SizingTarget& target,
   }
   progress("frame");
   report.frame = repeat(sample.bytes(), records, config.repeat, [&] { frame(sample, framer_options); });
+  DecodeWork decode_work(sample, config.batch_size);
   for (std::size_t t = 1; t <= max_threads; ++t) {
     progress("decode, " + std::to_string(t) + " thread(s)");
-    report.decode.push_back(
-        repeat(sample.bytes(), records, config.repeat, [&] { decode(sample, t, config.batch_size); }));
+    report.decode.push_back(repeat(sample.bytes(), records, config.repeat, [&] { decode(decode_work, t); }));
   }
   LoaderOptions loader;
   loader.format = report.format;

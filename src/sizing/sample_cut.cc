@@ -6,8 +6,9 @@
 #include <span>
 #include <string_view>
 
-#include "format/framing_error.h"
+#include "format/record_reader.h"
 #include "io/decompress.h"
+#include "io/memory_chunks.h"
 #include "sizing/memory_stream.h"
 #include "sizing/synthetic_data.h"
 
@@ -45,31 +46,18 @@ std::string decompress_prefix(const std::string& prefix, const std::string& path
   return out;
 }
 
-// The end of the last record the framer sees complete in data (0: none). A record the framer
-// refuses is a DataError naming the file and the record's decompressed offset.
+// The end of the last complete record in data (0: none), framed by the loader's RecordReader. The
+// stream ends without its end-of-stream marker, so a record the cut leaves unfinished is simply not
+// read; a record the framer refuses is a DataError naming the file and the record's (decompressed)
+// offset.
 std::size_t end_of_complete_records(std::string_view data, const std::string& path,
                                     format::RecordFormat format,
                                     const format::FramerOptions& framer_options) {
-  const auto framer = format::make_framer(format, framer_options);
-  framer->reset();
-  framer->new_piece();
-  const auto bytes = std::as_bytes(std::span(data.data(), data.size()));
-  std::size_t position = 0;
-  std::size_t end = 0;
-  try {
-    while (position < bytes.size()) {
-      const format::Scan scan = framer->scan(bytes.subspan(position));
-      if (scan.take == 0) break;
-      position += scan.take;
-      if (scan.complete) end = position;
-    }
-  } catch (const format::FramingError& error) {
-    const std::uint64_t offset = end + error.offset_in_record();
-    throw DataError(
-        path + ": record at byte offset " + std::to_string(end) + " (decompressed): " + error.what(), path,
-        offset);
+  io::MemoryChunks chunks({io::MemoryStream{data, &path}}, std::size_t{1} << 20, /*mark_ends=*/false);
+  format::RecordReader reader(chunks, format, framer_options);
+  while (reader.next()) {
   }
-  return end;
+  return reader.end_of_last_record();
 }
 
 }  // namespace

@@ -12,13 +12,14 @@
 #include <thread>
 #include <vector>
 
-#include "format/csv_decoder.h"
-#include "format/decoded_rows.h"
+#include "format/record_reader.h"
 #include "format/recordio_protobuf_decoder.h"
 #include "io/fifo_feeder.h"
 #include "io/fifo_source.h"
 #include "io/file_source.h"
 #include "io/stop_signal.h"
+#include "pipeline/batch_assembly.h"
+#include "pipeline/batch_pool.h"
 #include "sizing/memory_stream.h"
 
 namespace chanload::sizing {
@@ -75,55 +76,6 @@ class Feeder {
   std::exception_ptr error_;
   std::thread thread_;
 };
-
-// One decode thread's share: records [begin, end) into batch-sized buffers reused batch after batch.
-std::uint64_t decode_share(const Sample& sample, std::size_t begin, std::size_t end, std::size_t batch_size) {
-  const DecodeSettings& settings = sample.settings();
-  const auto& records = sample.records();
-  std::uint64_t rows = 0;
-  if (settings.format == format::DataFormat::kCsv) {
-    format::CsvDecodeOptions options;
-    options.label_size = settings.label_size;
-    options.delimiter = settings.delimiter;
-    options.header = settings.header;
-    format::CsvDecoder decoder(options);
-    const std::size_t columns = sample.csv_columns();
-    decoder.expect_columns(columns);
-    std::vector<float> labels(batch_size * settings.label_size);
-    std::vector<float> features(batch_size * (columns - settings.label_size));
-    std::size_t row = 0;
-    for (std::size_t i = begin; i < end; ++i) {
-      const SampleRecord& record = records[i];
-      if (!decoder.is_data_row(record.payload, record.place)) continue;
-      decoder.decode_into(record.payload, record.place, labels.data() + row * settings.label_size,
-                          features.data() + row * (columns - settings.label_size));
-      ++rows;
-      if (++row == batch_size) row = 0;
-    }
-  } else if (settings.format == format::DataFormat::kRecordIOProtobuf) {
-    format::RecordIOProtobufDecoder decoder;
-    format::DecodedRows out;
-    for (std::size_t i = begin; i < end; ++i) {
-      decoder.decode(records[i].payload, records[i].place, out);
-      ++rows;
-      if (out.rows == batch_size) out.clear();
-    }
-  } else {
-    std::vector<std::byte> data;
-    std::vector<std::uint64_t> offsets;
-    for (std::size_t i = begin; i < end; ++i) {
-      const auto payload = records[i].payload;
-      data.insert(data.end(), payload.begin(), payload.end());
-      offsets.push_back(data.size());
-      ++rows;
-      if (offsets.size() == batch_size) {
-        data.clear();
-        offsets.clear();
-      }
-    }
-  }
-  return rows;
-}
 
 }  // namespace
 
@@ -182,27 +134,88 @@ std::uint64_t decompress(const Sample& sample) {
 }
 
 std::uint64_t frame(const Sample& sample, const format::FramerOptions& options) {
-  const auto framer = format::make_framer(format::record_format_of(sample.settings().format), options);
-  std::vector<std::byte> scratch;
+  io::MemoryChunks chunks = sample.chunks();
+  format::RecordReader reader(chunks, format::record_format_of(sample.settings().format), options);
   std::uint64_t records = 0;
-  for (const auto& file : sample.files()) {
-    Sample::frame(file, *framer, scratch,
-                  [&](std::span<const std::byte>, const format::RecordPlace&) { ++records; });
-  }
+  while (reader.next()) ++records;
   return records;
 }
 
-std::uint64_t decode(const Sample& sample, std::size_t threads, std::size_t batch_size) {
+DecodeWork::DecodeWork(const Sample& sample, std::size_t batch_size)
+    : batch_size_(std::max<std::size_t>(batch_size, 1)) {
+  const DecodeSettings& settings = sample.settings();
+  options_.format = settings.format;
+  options_.csv.label_size = settings.label_size;
+  options_.csv.delimiter = settings.delimiter;
+  options_.csv.header = settings.header;
+  const auto probe = pipeline::make_record_decoder(
+      options_, nullptr, std::make_shared<pipeline::BadRecordLog>(BadRecords::kError));
+  bool have_layout = false;
+  pipeline::Unit* unit = nullptr;
+  for (const SampleRecord& record : sample.records()) {
+    if (!probe->is_record(record.payload, record.place)) continue;  // the reader stage drops these
+    if (!have_layout) {
+      layout_ = probe->probe(record.payload, record.place);
+      have_layout = true;
+    }
+    if (batches_.empty() || batches_.back().records == batch_size_) {
+      batches_.emplace_back();
+      unit = nullptr;
+    }
+    Batch& batch = batches_.back();
+    if (unit == nullptr || unit->bytes.size() >= pipeline::kUnitTargetBytes) {
+      unit = batch.units.emplace_back(std::make_unique<pipeline::Unit>()).get();
+      unit->first_row = batch.records;
+    }
+    const std::size_t offset = unit->bytes.size();
+    unit->bytes.insert(unit->bytes.end(), record.payload.begin(), record.payload.end());
+    unit->records.push_back({offset, record.payload.size(), record.place});
+    ++batch.records;
+    ++records_;
+  }
+}
+
+std::uint64_t DecodeWork::decode_batches(std::size_t begin, std::size_t end,
+                                         const std::shared_ptr<pipeline::BadRecordLog>& log) {
+  const auto decoder = pipeline::make_record_decoder(options_, &layout_, log);
+  const auto pool =
+      std::make_shared<pipeline::BatchPool>(pipeline::SlotLayout{.kind = layout_.kind,
+                                                                 .batch_size = batch_size_,
+                                                                 .columns = layout_.columns,
+                                                                 .label_size = layout_.label_size},
+                                            1, nullptr);
+  const pipeline::AssemblyOptions assembly{batch_size_, LastBatch::kKeep, DType::kFloat32};
+  const bool keeps_units = layout_.kind != BatchKind::kDense;  // sparse and raw: gathered at assembly
+  std::uint64_t rows = 0;
+  for (std::size_t b = begin; b < end; ++b) {
+    Batch& batch = batches_[b];
+    pipeline::Job job;
+    job.lease = pipeline::SlotLease(pool, pool->acquire());
+    job.records = batch.records;
+    for (const auto& unit : batch.units) {
+      unit->holes.clear();
+      decoder->decode(*unit, *job.lease.slot());
+      job.holes.insert(job.holes.end(), unit->holes.begin(), unit->holes.end());
+    }
+    if (keeps_units) job.kept_units = std::move(batch.units);
+    pipeline::assemble_batch(job, layout_, assembly, nullptr);
+    if (keeps_units) batch.units = std::move(job.kept_units);
+    rows += job.data->rows;
+  }
+  return rows;
+}
+
+std::uint64_t decode(DecodeWork& work, std::size_t threads) {
   threads = std::max<std::size_t>(threads, 1);
-  batch_size = std::max<std::size_t>(batch_size, 1);
-  const std::size_t count = sample.records().size();
+  const std::size_t count = work.batches_.size();
+  const auto log = std::make_shared<pipeline::BadRecordLog>(BadRecords::kError);
   std::vector<std::uint64_t> rows(threads, 0);
   std::vector<std::exception_ptr> errors(threads);
   std::vector<std::thread> workers;
   for (std::size_t t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       try {
-        rows[t] = decode_share(sample, count * t / threads, count * (t + 1) / threads, batch_size);
+        rows[t] = work.decode_batches(count * t / threads, count * (t + 1) / threads, log);
       } catch (...) {
         errors[t] = std::current_exception();
       }

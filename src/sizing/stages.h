@@ -9,9 +9,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "format/framer.h"
+#include "pipeline/batch_job.h"
+#include "pipeline/record_decoder.h"
 #include "sizing/sample.h"
 
 namespace chanload::sizing {
@@ -48,10 +52,38 @@ std::uint64_t read_fifo(const Sample& sample, const std::string& fifo, std::chro
 std::uint64_t decompress(const Sample& sample);
 // Frames every file's records in memory; returns the records.
 std::uint64_t frame(const Sample& sample, const format::FramerOptions& options);
-// Decodes every record in memory on `threads` threads, each a contiguous share, into batches of
-// batch_size rows (float32 for CSV and RecordIO-protobuf, payload copies for raw formats); returns
-// the rows decoded. Rethrows the first error of any thread.
-std::uint64_t decode(const Sample& sample, std::size_t threads, std::size_t batch_size);
+
+// The sample's data records packed as the loader's batcher packs them: batches of batch_size rows,
+// each in pipeline::Units of about kUnitTargetBytes. Made once, outside the timing, so that decode()
+// times what the loader's decode workers do and nothing else.
+class DecodeWork {
+ public:
+  DecodeWork(const Sample& sample, std::size_t batch_size);
+  DecodeWork(const DecodeWork&) = delete;
+  DecodeWork& operator=(const DecodeWork&) = delete;
+  [[nodiscard]] std::uint64_t records() const { return records_; }
+
+ private:
+  friend std::uint64_t decode(DecodeWork& work, std::size_t threads);
+  struct Batch {
+    std::vector<std::unique_ptr<pipeline::Unit>> units;
+    std::size_t records = 0;
+  };
+  std::uint64_t decode_batches(std::size_t begin, std::size_t end,
+                               const std::shared_ptr<pipeline::BadRecordLog>& log);
+
+  pipeline::RecordDecoderOptions options_;
+  pipeline::RowLayout layout_;
+  std::size_t batch_size_;
+  std::vector<Batch> batches_;
+  std::uint64_t records_ = 0;
+};
+
+// Decodes every batch on `threads` threads, each a contiguous share, as the loader's workers do:
+// the shipped RecordDecoder writes each unit's rows (float32) into a batch slot, and batch assembly
+// finishes the batch (CSR rows and raw payloads gathered). Returns the rows decoded; rethrows the
+// first error of any thread.
+std::uint64_t decode(DecodeWork& work, std::size_t threads);
 
 struct EndToEndPass {
   std::uint64_t rows = 0;

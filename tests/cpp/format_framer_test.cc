@@ -9,6 +9,7 @@
 #include "format/record_reader.h"
 #include "io/channel_source.h"
 #include "io/file_source.h"
+#include "io/memory_chunks.h"
 #include "io_test_util.h"
 #include "largest_allocation.h"
 #include "test_tree.h"
@@ -63,6 +64,44 @@ class Channel {
 };
 
 constexpr std::size_t kChunkSizes[] = {1, 2, 3, 5, 7, 64, 1 << 20};
+
+// Bytes in memory through the same RecordReader: what the sizing harness and the benchmarks frame
+// with. Streams end with their marker, so a last line without its newline is a record, and records
+// never span two streams.
+TEST(RecordReaderOverMemory, FramesStreamAfterStreamAtEveryPieceSize) {
+  const std::string a = "one\ntwo\nthr";
+  const std::string b = "ee\nfour\n";
+  const std::string origin_a = "a.txt";
+  const std::string origin_b = "b.txt";
+  for (const std::size_t piece : kChunkSizes) {
+    io::MemoryChunks chunks({{a, &origin_a}, {b, &origin_b}}, piece);
+    RecordReader reader(chunks, RecordFormat::kLines);
+    std::vector<std::string> records;
+    std::vector<std::string> origins;
+    while (auto record = reader.next()) {
+      records.emplace_back(reinterpret_cast<const char*>(record->payload.data()), record->payload.size());
+      origins.push_back(*record->place.origin);
+    }
+    EXPECT_EQ(records, (std::vector<std::string>{"one", "two", "thr", "ee", "four"})) << piece;
+    EXPECT_EQ(origins, (std::vector<std::string>{"a.txt", "a.txt", "a.txt", "b.txt", "b.txt"})) << piece;
+    EXPECT_EQ(reader.end_of_last_record(), b.size()) << piece;
+  }
+}
+
+// A prefix cut mid-record (the sizing harness's cut sample): without the end marker the unfinished
+// record is not read, and end_of_last_record() says where the complete ones end.
+TEST(RecordReaderOverMemory, AStreamWithoutItsEndMarkerLeavesAnUnfinishedRecordUnread) {
+  const std::string data = "1,2\n3,\"a\nb\"\n5,6";
+  const std::string origin = "cut.csv";
+  for (const std::size_t piece : kChunkSizes) {
+    io::MemoryChunks chunks({{data, &origin}}, piece, /*mark_ends=*/false);
+    RecordReader reader(chunks, RecordFormat::kCsv);
+    std::size_t records = 0;
+    while (reader.next()) ++records;
+    EXPECT_EQ(records, 2U) << piece;
+    EXPECT_EQ(reader.end_of_last_record(), data.size() - 3) << piece;
+  }
+}
 
 TEST(LineFramer, SplitsOnNewlinesAtEveryChunkSize) {
   Channel channel;

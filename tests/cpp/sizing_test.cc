@@ -158,8 +158,10 @@ TEST(Stages, EachPassHandlesTheWholeSample) {
   EXPECT_EQ(sizing::read_files(sample), sample.stored_bytes());
   EXPECT_EQ(sizing::decompress(sample), sample.bytes());
   EXPECT_EQ(sizing::frame(sample, {}), 999U);
+  sizing::DecodeWork work(sample, 64);
+  EXPECT_EQ(work.records(), 999U);
   for (const std::size_t threads : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{7}})
-    EXPECT_EQ(sizing::decode(sample, threads, 64), 999U) << threads;
+    EXPECT_EQ(sizing::decode(work, threads), 999U) << threads;
 
   const std::string fifo = (tree.root() / "bench_0").string();
   EXPECT_EQ(sizing::read_fifo(sample, fifo, std::chrono::seconds(10)), sample.stored_bytes());
@@ -170,7 +172,9 @@ TEST(Stages, RecordIOProtobufAndTFRecordDecodeEveryRecord) {
   for (const auto format : {DataFormat::kRecordIOProtobuf, DataFormat::kTFRecord}) {
     TestTree tree;
     const auto sample = make_sample(tree, format, StoredCompression::kNone, 500);
-    EXPECT_EQ(sizing::decode(sample, 2, 100), 500U);
+    sizing::DecodeWork work(sample, 100);
+    EXPECT_EQ(sizing::decode(work, 2), 500U);
+    EXPECT_EQ(sizing::decode(work, 3), 500U);  // again: the work is reused pass after pass
     EXPECT_EQ(sizing::frame(sample, {}), 500U);
   }
 }
@@ -180,8 +184,9 @@ TEST(Stages, ABadRowIsAnErrorNamingFileAndLineFromAnyDecodeThread) {
   tree.write("data/a.csv", "1,2,3\n4,5,6\n7,x,9\n");
   sizing::DecodeSettings settings;
   const sizing::Sample sample({(tree.root() / "data/a.csv").string()}, settings, {});
+  sizing::DecodeWork work(sample, 1);  // the bad row in a batch, and a thread, of its own
   try {
-    sizing::decode(sample, 2, 8);
+    sizing::decode(work, 2);
     FAIL() << "no error";
   } catch (const DataError& e) {
     EXPECT_THAT(e.what(), HasSubstr("a.csv line 3"));
@@ -455,7 +460,7 @@ TEST(SampleCut, ARecordTheFramerRefusesIsAnErrorNamingTheFileAndOffset) {
                                  format::RecordFormat::kRecordIO, {}, tree.root() / "cut.rec");
     FAIL() << "no error";
   } catch (const DataError& error) {
-    EXPECT_THAT(error.what(), HasSubstr("bad.rec: record at byte offset 0 (decompressed)"));
+    EXPECT_THAT(error.what(), HasSubstr("bad.rec: record at byte offset 0: "));
   }
 }
 
