@@ -7,12 +7,18 @@ cut at line ends), read end to end by `chanload read`:
   zstd lines   chanload read --format lines   vs  zstd -dc over the 8 objects
   gzip CSV     chanload read (33 float columns, decoded)  at --objects-in-flight 1 and the default
 
+  plain CSV    one uncompressed object of --plain-mib, decoded, at --threads 2 (its pieces framed by
+               two reader threads, and by one) against --threads 1 --objects-in-flight 1
+  plain lines  the same object as lines (framing only): two reader threads against one
+
 `--objects-in-flight 1` is the single reader this stage replaced (one thread reading, decompressing
 and framing every object in turn); the default reads as many objects at once as there are cores.
+A large uncompressed object is cut into pieces that several reader threads frame at once.
 Every command writes to /dev/null. Prints a Markdown table of median times and ratios (>1.0 means
 faster than the reference row of its case).
 
-    .venv/bin/python bench/reader_stage.py [--size-mib 256] [--objects 8] [--runs 5] [--chanload PATH]
+    .venv/bin/python bench/reader_stage.py [--size-mib 256] [--objects 8] [--plain-mib 512] [--runs 5]
+        [--cases gzip,zstd,csv,plain] [--chanload PATH]
 """
 import argparse
 import os
@@ -48,7 +54,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--size-mib", type=int, default=256)
     parser.add_argument("--objects", type=int, default=8)
+    parser.add_argument("--plain-mib", type=int, default=512)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--cases", default="gzip,zstd,csv,plain")
     parser.add_argument("--chanload", default=str(REPO / "build" / "release" / "chanload"))
     args = parser.parse_args()
     missing = [name for name in ("igzip", "zstd") if shutil.which(name) is None]
@@ -61,9 +69,10 @@ def main():
         config.mkdir(parents=True)
         (config / "inputdataconfig.json").write_text(
             '{"gz": {"TrainingInputMode": "File", "ContentType": "text/csv"},'
-            ' "zst": {"TrainingInputMode": "File", "ContentType": "text/csv"}}')
+            ' "zst": {"TrainingInputMode": "File", "ContentType": "text/csv"},'
+            ' "plain": {"TrainingInputMode": "File", "ContentType": "text/csv"}}')
         gz_files, zst_files = [], []
-        for channel in ("gz", "zst"):
+        for channel in ("gz", "zst", "plain"):
             (root / "input" / "data" / channel).mkdir(parents=True)
         plain = root / "plain"
         plain.mkdir()
@@ -77,6 +86,10 @@ def main():
             gz_files.append(str(gz))
             zst_files.append(str(zst))
         shutil.rmtree(plain)
+        wanted = set(args.cases.split(","))
+        if "plain" in wanted:
+            big = csv_block(args.plain_mib)
+            (root / "input" / "data" / "plain" / "big.csv").write_bytes(big[: big.rindex(b"\n") + 1])
         c = args.chanload
         read = lambda channel, *extra: [c, "read", "--root", str(root), "--channel", channel, *extra]
         cases = {
@@ -96,16 +109,34 @@ def main():
                 "chanload read": lambda: timed(read("gz")),
                 "chanload read --objects-in-flight 1": lambda: timed(read("gz", "--objects-in-flight", "1")),
             },
+            "plain CSV, one object, decoded": {
+                "chanload read --threads 2": lambda: timed(read("plain", "--threads", "2")),
+                "chanload read --threads 2 --objects-in-flight 1":
+                    lambda: timed(read("plain", "--threads", "2", "--objects-in-flight", "1")),
+                "chanload read --threads 1 --objects-in-flight 1":
+                    lambda: timed(read("plain", "--threads", "1", "--objects-in-flight", "1")),
+            },
+            "plain lines, one object": {
+                "chanload read --format lines --objects-in-flight 2":
+                    lambda: timed(read("plain", "--format", "lines", "--objects-in-flight", "2")),
+                "chanload read --format lines --objects-in-flight 1":
+                    lambda: timed(read("plain", "--format", "lines", "--objects-in-flight", "1")),
+            },
         }
+        keys = {"gzip lines": "gzip", "zstd lines": "zstd", "gzip CSV, decoded": "csv",
+                "plain CSV, one object, decoded": "plain", "plain lines, one object": "plain"}
+        cases = {case: commands for case, commands in cases.items() if keys[case] in wanted}
         for files in (gz_files, zst_files):  # into the page cache
             for f in files:
                 Path(f).read_bytes()
-        print(f"{args.size_mib} MiB of float CSV in {args.objects} objects; {os.cpu_count()} CPUs; "
-              f"median of {args.runs} interleaved runs\n")
+        for f in (root / "input" / "data" / "plain").iterdir():
+            f.read_bytes()
+        print(f"{args.size_mib} MiB of float CSV in {args.objects} compressed objects, and one plain object "
+              f"of {args.plain_mib} MiB; {os.cpu_count()} CPUs; median of {args.runs} interleaved runs\n")
         print("| case | command | median s | GB/s (output) | ratio vs last row |")
         print("| --- | --- | ---: | ---: | ---: |")
-        size = args.size_mib << 20
         for case, commands in cases.items():
+            size = (args.plain_mib if case.startswith("plain") else args.size_mib) << 20
             samples = {name: [] for name in commands}
             for _ in range(args.runs):
                 for name, run in commands.items():

@@ -52,7 +52,8 @@ std::optional<Record> RecordReader::next() {
       stream_index_ = chunk->stream_index;
       stream_ended_ = chunk->end_of_stream;
       if (at_stream_start_) {
-        lines_known_ = chunk->offset == 0;
+        lines_known_ = chunk->offset == 0 || chunk->first_line != 0;
+        if (chunk->offset != 0 && chunk->first_line != 0) next_line_ = chunk->first_line;
         at_stream_start_ = false;
       }
       framer_->new_piece();

@@ -171,6 +171,7 @@ bool ChannelSource::open_next_stream() {
                               cache_, options_.plain_signature);
       epoch_open_ = true;
       stream_index_ = 0;
+      stream_first_line_ = 0;
       return true;
     }
     if (next_file_ >= objects_.size()) {
@@ -186,6 +187,7 @@ bool ChannelSource::open_next_stream() {
     file.chunk_bytes = options_.chunk_bytes;
     file.backend = options_.backend;
     file.cache = cache_;
+    stream_first_line_ = object.ranged ? object.first_line : 0;
     if (object.ranged) {
       stream_range_ = object.range;
       file.begin = stream_range_.read_from;
@@ -209,6 +211,7 @@ std::optional<Chunk> ChannelSource::next() {
   chunk.epoch = epoch_;
   chunk.stream_index = stream_index_;
   chunk.offset = stream_offset_;
+  chunk.first_line = stream_first_line_;
   chunk.bytes = skipping_ ? std::span<const std::byte>{} : stream_->next();
   if (chunk.bytes.empty()) {
     skipping_ = false;

@@ -47,6 +47,7 @@ struct ChannelObject {
   std::uint64_t size = 0;
   bool ranged = false;  // read only range (uncompressed, checked when planned)
   StreamRange range;
+  std::uint64_t first_line = 0;  // ranged: the line number at range.read_from when known (0: unknown)
 };
 
 struct ChannelReadOptions {
@@ -123,6 +124,7 @@ class ChannelSource final : public ChunkStream {
   std::string origin_;
   std::uint64_t stream_offset_ = 0;
   std::size_t stream_index_ = 0;
+  std::uint64_t stream_first_line_ = 0;
   bool registered_fifo_prefix_ = false;
 };
 

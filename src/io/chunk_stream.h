@@ -19,7 +19,10 @@ struct Chunk {
   std::uint64_t offset = 0;             // of bytes[0] in the stream (decompressed bytes)
   std::uint64_t epoch = 0;
   std::size_t stream_index = 0;  // which file of the epoch (always 0 in Pipe mode)
-  bool end_of_stream = false;    // the marker after a stream's last piece: records cannot span it
+  // The line number at offset's stream start when the stream starts mid-file and it is known (a
+  // piece of a CSV object); 0 otherwise. A stream starting at offset 0 starts at line 1.
+  std::uint64_t first_line = 0;
+  bool end_of_stream = false;  // the marker after a stream's last piece: records cannot span it
 };
 
 class ChunkStream {

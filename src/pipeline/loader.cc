@@ -62,6 +62,13 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// Large uncompressed objects are framed in pieces of about this, in parallel. Fixed (not derived
+// from the threads or the budget): the pieces decide the order of records, which must not change
+// with the machine. 32 MiB: a piece is framed in ~10 ms at the framers' speed, large enough that
+// reading a chunk past a piece's end (to find its last record) costs ~3%, small enough that a
+// 512 MB object keeps 16 threads busy.
+constexpr std::uint64_t kPieceBytes = std::uint64_t{32} << 20;
+
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -160,7 +167,8 @@ class Loader::Impl {
   // Each record's object and its stored position, for the shuffle quality: a record's origin is
   // the path of its entry in the stage's objects(), so its index is the pointer's distance from the
   // first entry's (checked against the entry, so a Pipe-mode FIFO's name maps to object 0).
-  std::vector<std::uint64_t> object_starts_;  // of each object's first byte, the objects end to end
+  std::vector<std::uint64_t> object_starts_;  // of each object's file's first byte, files end to end
+  std::vector<std::size_t> file_of_object_;   // the stored object (file) each of the stage's is part of
   [[nodiscard]] std::size_t object_of(const std::string* origin) const;
   std::unique_ptr<pipeline::ShuffleQuality> quality_;
   std::uint64_t pending_read_bytes_ = 0;
@@ -354,6 +362,7 @@ Loader::Impl::Impl(const Environment& environment, std::string_view channel, Loa
   stage.seed = seed_;
   stage.reshuffle_each_epoch = options_.reshuffle_each_epoch;
   stage.buffer_bytes = stage_budget_bytes();
+  stage.piece_bytes = kPieceBytes;
   if (data_format_ == format::DataFormat::kCsv) {
     // CSV header and blank rows are not records: dropped (and counted) where they are framed.
     const pipeline::RecordDecoder* probe = probe_.get();
@@ -366,12 +375,24 @@ Loader::Impl::Impl(const Environment& environment, std::string_view channel, Loa
   } catch (...) {
     std::rethrow_exception(for_channel(std::current_exception(), channel_));
   }
+  // Pieces of one file (a byte-range shard's part, a large object cut for parallel framing) are one
+  // stored object: they share its start, and their offsets are the file's own.
   std::uint64_t start = 0;
+  std::uint64_t previous_size = 0;
+  std::size_t files = 0;
+  const std::string* previous = nullptr;
   for (const io::ChannelObject& object : stage_->objects()) {
-    object_starts_.push_back(start);  // offsets are the file's own, ranged or not
-    start += object.size;
+    const bool same_file = previous != nullptr && object.ranged && *previous == object.path;
+    if (!same_file) {
+      start += previous_size;
+      previous_size = object.size;
+      ++files;
+    }
+    object_starts_.push_back(start);
+    file_of_object_.push_back(files - 1);
+    previous = &object.path;
   }
-  quality_ = std::make_unique<pipeline::ShuffleQuality>(std::max<std::size_t>(stage_->objects().size(), 1));
+  quality_ = std::make_unique<pipeline::ShuffleQuality>(std::max<std::size_t>(files, 1));
 
   workers_.reserve(thread_count);
   for (std::size_t i = 0; i < thread_count; ++i) workers_.emplace_back([this] { work_loop(); });
@@ -599,8 +620,9 @@ void Loader::Impl::emit(std::span<const std::byte> payload, const format::Record
   unit.bytes.insert(unit.bytes.end(), payload.begin(), payload.end());
   unit.records.push_back({offset, payload.size(), place});
   const std::size_t object = object_of(place.origin);
-  quality_->record(position_, (object < object_starts_.size() ? object_starts_[object] : 0) + place.offset,
-                   object);
+  const bool known = object < object_starts_.size();
+  quality_->record(position_, (known ? object_starts_[object] : 0) + place.offset,
+                   known ? file_of_object_[object] : 0);
   ++open_job_->records;
   ++position_;
   if (unit.bytes.size() >= kUnitTargetBytes || open_job_->records == options_.batch_size) dispatch_unit();

@@ -9,6 +9,7 @@
 #include "format/record_reader.h"
 #include "io/reader_cache.h"
 #include "io/stop_signal.h"
+#include "pipeline/object_pieces.h"
 #include "pipeline/random.h"
 
 namespace chanload::pipeline {
@@ -72,6 +73,12 @@ ReaderStage::ReaderStage(const ChannelConfig& channel, ReaderStageOptions option
       objects_ = io::list_channel_objects(channel_, options_.read.listing);
       if (options_.read.byte_range)
         objects_ = io::byte_range_parts(channel_, objects_, *options_.read.byte_range);
+    }
+    if (options_.piece_bytes != 0) {
+      objects_ = cut_into_pieces(
+          channel_, std::move(objects_),
+          PiecePlan{options_.piece_bytes, options_.record_format, options_.framer, options_.read.compression,
+                    std::max<std::size_t>(options_.objects_in_flight, 1)});
     }
     threads_ =
         std::clamp<std::size_t>(options_.objects_in_flight, 1, std::max<std::size_t>(objects_.size(), 1));

@@ -14,6 +14,10 @@
 // the consumer needs is unread. At most interleave + objects_in_flight objects are open at once.
 // An error in an object (cut record, unreadable file) surfaces from next() where that object's next
 // record would have been: after every record before it in the order.
+//
+// A large uncompressed object is cut into pieces (piece_bytes), each starting at a record boundary
+// found when the stage is made; the pieces are objects like any other (ordered, shuffled and
+// interleaved), so one large object is framed by several threads at once.
 #pragma once
 
 #include <chanload/environment.h>
@@ -49,6 +53,10 @@ struct ReaderStageOptions {
   std::uint64_t seed = 0;
   bool reshuffle_each_epoch = true;                  // false: every epoch takes epoch 0's object order
   std::size_t buffer_bytes = std::size_t{32} << 20;  // records read ahead, all objects together
+  // File mode: an uncompressed object of at least twice this is cut into pieces of about it, each
+  // read as an object of its own starting at a record boundary (pipeline/object_pieces.h), so one
+  // large object is framed by several threads. 0: objects are read whole.
+  std::uint64_t piece_bytes = 0;
   // Records it refuses (CSV header and blank rows) are dropped on the reader threads and counted.
   std::function<bool(std::span<const std::byte> payload, const format::RecordPlace& place)> keep;
 };
