@@ -11,6 +11,7 @@
 
 #include "io/fifo_source.h"
 #include "io/listing.h"
+#include "io/read_ahead_source.h"
 #include "io/stop_signal.h"
 
 namespace chanload::io {
@@ -167,8 +168,10 @@ bool ChannelSource::open_next_stream() {
       fifo.timeout = options_.pipe_timeout;
       fifo.chunk_bytes = options_.chunk_bytes;
       fifo.stop = options_.stop;
-      stream_ = decompressing(open_fifo_source(origin_, fifo), options_.compression, options_.chunk_bytes,
-                              cache_, options_.plain_signature);
+      if (options_.read_ahead_pieces != 0) fifo.stream_stop = std::make_shared<StopSignal>();
+      stream_ = read_ahead(decompressing(open_fifo_source(origin_, fifo), options_.compression,
+                                         options_.chunk_bytes, cache_, options_.plain_signature),
+                           fifo.stream_stop);
       epoch_open_ = true;
       stream_index_ = 0;
       stream_first_line_ = 0;
@@ -194,11 +197,20 @@ bool ChannelSource::open_next_stream() {
       stream_ = open_file_source(origin_, file);  // checked uncompressed when planned
     } else {
       stream_range_ = StreamRange{};
-      stream_ = decompressing(open_file_source(origin_, file), options_.compression, options_.chunk_bytes,
-                              cache_, options_.plain_signature);
+      stream_ = read_ahead(decompressing(open_file_source(origin_, file), options_.compression,
+                                         options_.chunk_bytes, cache_, options_.plain_signature),
+                           nullptr);
     }
     return true;
   }
+}
+
+std::unique_ptr<ByteSource> ChannelSource::read_ahead(std::unique_ptr<ByteSource> stream,
+                                                      std::shared_ptr<StopSignal> stream_stop) const {
+  if (options_.read_ahead_pieces == 0 || !decompresses(*stream))
+    return stream;  // plain bytes: nothing to overlap
+  return std::make_unique<ReadAheadSource>(std::move(stream), options_.read_ahead_pieces,
+                                           std::move(stream_stop));
 }
 
 std::optional<Chunk> ChannelSource::next() {

@@ -70,6 +70,10 @@ struct ChannelReadOptions {
   // File mode: read exactly these objects in this order (each epoch) instead of listing the folder
   // (byte_range is then ignored: parts are already planned); the reader stage gives each reader one.
   std::optional<std::vector<ChannelObject>> objects;
+  // A compressed stream is decompressed on a thread of its own, read_ahead_pieces chunks ahead of
+  // the framing (io/read_ahead_source.h); 0: on the caller's thread. The reader stage asks for it
+  // where it has threads to spare: Pipe mode's one FIFO, File mode with fewer objects than threads.
+  std::size_t read_ahead_pieces = 0;
   // Buffers and io_uring ring kept from one stream to the next; null: the source keeps its own. A
   // reader thread that opens a source per object passes its own cache to each.
   std::shared_ptr<ReaderCache> cache;
@@ -109,6 +113,9 @@ class ChannelSource final : public ChunkStream {
 
  private:
   bool open_next_stream();
+  // stream read ahead on a thread of its own when asked and when it decompresses.
+  [[nodiscard]] std::unique_ptr<ByteSource> read_ahead(std::unique_ptr<ByteSource> stream,
+                                                       std::shared_ptr<StopSignal> stream_stop) const;
 
   ChannelConfig channel_;
   ChannelReadOptions options_;

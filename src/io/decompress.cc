@@ -279,4 +279,6 @@ std::unique_ptr<ByteSource> decompressing(std::unique_ptr<ByteSource> inner, Com
   return std::make_unique<PlainSource>(std::move(inner), std::move(prefix));
 }
 
+bool decompresses(const ByteSource& source) { return dynamic_cast<const PlainSource*>(&source) == nullptr; }
+
 }  // namespace chanload::io

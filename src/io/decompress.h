@@ -44,4 +44,7 @@ std::unique_ptr<ByteSource> decompressing(std::unique_ptr<ByteSource> inner, Com
                                           std::shared_ptr<ReaderCache> cache = nullptr,
                                           PlainSignature plain = {});
 
+// Whether a source made by decompressing() decompresses (gzip or zstd) rather than passing bytes on.
+[[nodiscard]] bool decompresses(const ByteSource& source);
+
 }  // namespace chanload::io

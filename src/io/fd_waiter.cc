@@ -12,13 +12,18 @@ namespace chanload::io {
 namespace asio = boost::asio;
 
 struct FdWaiter::State {
-  explicit State(std::shared_ptr<StopSignal> signal)
-      : stop(std::move(signal)), stop_descriptor(io, stop->fd()), timer(io) {}
-  ~State() { stop_descriptor.release(); }  // the StopSignal owns its descriptor
+  State(std::shared_ptr<StopSignal> signal, std::shared_ptr<StopSignal> second)
+      : stop(std::move(signal)), also(std::move(second)), stop_descriptor(io, stop->fd()), timer(io) {
+    if (also) also_descriptor.emplace(io, also->fd());
+  }
+  ~State() {  // the StopSignals own their descriptors
+    stop_descriptor.release();
+    if (also_descriptor) also_descriptor->release();
+  }
 
   // Runs the io_context until the first of: target readable, timer, stop signal.
   WaitResult run(std::optional<int> target, std::chrono::steady_clock::time_point deadline) {
-    if (stop->stop_requested()) return WaitResult::kStopped;
+    if (stop->stop_requested() || (also && also->stop_requested())) return WaitResult::kStopped;
     std::optional<WaitResult> result;
     const auto finish = [&](WaitResult r) {
       if (!result) result = r;
@@ -36,6 +41,12 @@ struct FdWaiter::State {
                                [&](const boost::system::error_code& ec) {
                                  if (!ec) finish(WaitResult::kStopped);
                                });
+    if (also_descriptor) {
+      also_descriptor->async_wait(asio::posix::stream_descriptor::wait_read,
+                                  [&](const boost::system::error_code& ec) {
+                                    if (!ec) finish(WaitResult::kStopped);
+                                  });
+    }
     if (deadline != std::chrono::steady_clock::time_point::max()) {
       timer.expires_at(deadline);
       timer.async_wait([&](const boost::system::error_code& ec) {
@@ -48,6 +59,7 @@ struct FdWaiter::State {
     // refers to this frame afterwards.
     timer.cancel();
     stop_descriptor.cancel();
+    if (also_descriptor) also_descriptor->cancel();
     if (descriptor) descriptor->cancel();
     io.restart();
     io.run();
@@ -56,12 +68,15 @@ struct FdWaiter::State {
   }
 
   std::shared_ptr<StopSignal> stop;
+  std::shared_ptr<StopSignal> also;
   asio::io_context io;
   asio::posix::stream_descriptor stop_descriptor;
+  std::optional<asio::posix::stream_descriptor> also_descriptor;
   asio::steady_timer timer;
 };
 
-FdWaiter::FdWaiter(std::shared_ptr<StopSignal> stop) : state_(std::make_unique<State>(std::move(stop))) {}
+FdWaiter::FdWaiter(std::shared_ptr<StopSignal> stop, std::shared_ptr<StopSignal> also)
+    : state_(std::make_unique<State>(std::move(stop), std::move(also))) {}
 FdWaiter::~FdWaiter() = default;
 
 WaitResult FdWaiter::wait_readable(int fd, std::chrono::steady_clock::time_point deadline) {

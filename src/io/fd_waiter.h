@@ -12,7 +12,9 @@ enum class WaitResult { kReady, kTimedOut, kStopped };
 
 class FdWaiter {
  public:
-  explicit FdWaiter(std::shared_ptr<StopSignal> stop);
+  // also: a second signal that ends the waits too (may be null): a read-ahead thread's own, which
+  // stops one stream's reads without stopping the channel.
+  explicit FdWaiter(std::shared_ptr<StopSignal> stop, std::shared_ptr<StopSignal> also = nullptr);
   ~FdWaiter();
   FdWaiter(const FdWaiter&) = delete;
   FdWaiter& operator=(const FdWaiter&) = delete;

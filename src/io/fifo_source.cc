@@ -32,7 +32,7 @@ class FifoSource final : public ByteSource {
         read_bytes_(std::min(options.read_bytes, options.chunk_bytes)),
         idle_timeout_(options.timeout),
         buffer_(options.chunk_bytes),
-        waiter_(std::move(stop)) {}
+        waiter_(std::move(stop), options.stream_stop) {}
   ~FifoSource() override { ::close(fd_); }
   FifoSource(const FifoSource&) = delete;
   FifoSource& operator=(const FifoSource&) = delete;
@@ -97,7 +97,7 @@ std::size_t pipe_max_size() {
 
 std::unique_ptr<ByteSource> open_fifo_source(const std::string& path, const FifoReadOptions& options) {
   auto stop = options.stop ? options.stop : std::make_shared<StopSignal>();
-  FdWaiter waiter(stop);
+  FdWaiter waiter(stop, options.stream_stop);
   const auto started = Clock::now();
   const auto deadline = started + options.timeout;
 

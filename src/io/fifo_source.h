@@ -18,6 +18,9 @@ struct FifoReadOptions {
   std::size_t chunk_bytes = std::size_t{1} << 20;   // largest piece handed out
   std::size_t read_bytes = std::size_t{128} << 10;  // one read(); well under the pipe buffer
   std::shared_ptr<StopSignal> stop;                 // may be null
+  // May be null: a second signal that stops this FIFO's waits only (a read-ahead thread's own, so
+  // that dropping the stream early never waits out the timeout on a stalled writer).
+  std::shared_ptr<StopSignal> stream_stop;
 };
 
 // Waits for the FIFO to exist and for its writer to open it (TimeoutError naming the FIFO and the

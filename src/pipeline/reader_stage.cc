@@ -90,6 +90,10 @@ ReaderStage::ReaderStage(const ChannelConfig& channel, ReaderStageOptions option
   // objects open, smaller chunks keep that inside the buffer too.
   chunk_bytes_ =
       std::clamp<std::size_t>(feed_cap_bytes_ / 8, std::size_t{64} << 10, options_.read.chunk_bytes);
+  // Threads asked for beyond the objects read at once (Pipe mode's one FIFO, or few large compressed
+  // objects) decompress each stream ahead of its framing instead of idling.
+  const std::size_t read_at_once = mode_ == InputMode::kPipe ? 1 : objects_.size();
+  read_ahead_pieces_ = options_.objects_in_flight > read_at_once ? kReadAheadPieces : 0;
   cache_ = options_.read.cache ? options_.read.cache : std::make_shared<io::ReaderCache>();
   threads_list_.reserve(threads_);
   for (std::size_t i = 0; i < threads_; ++i) threads_list_.emplace_back([this] { read_loop(); });
@@ -191,6 +195,7 @@ void ReaderStage::open_feed(Feed& feed, std::uint64_t epoch) {
   read.cache = cache_;
   read.chunk_bytes = chunk_bytes_;
   read.byte_range.reset();  // planned into objects_ already
+  read.read_ahead_pieces = read_ahead_pieces_;
   if (mode_ == InputMode::kFile) read.objects = std::vector<io::ChannelObject>{objects_[feed.object]};
   feed.source = std::make_unique<io::ChannelSource>(channel_, std::move(read));
   feed.reader = std::make_unique<format::RecordReader>(*feed.source, options_.record_format, options_.framer);
@@ -386,7 +391,10 @@ std::size_t ReaderStage::bytes_held() const {
   std::lock_guard lock(mutex_);
   // Blocks (waiting, or kept for reuse), and what each open object keeps: four reads in flight and
   // a decompressed chunk.
-  return held_bytes_ + free_bytes_ + open_sources_ * 5 * chunk_bytes_;
+  // An open source: its reads in flight (queue depth 4) and a decompressed chunk, and the chunks it
+  // reads ahead (with the one it lends) when it does.
+  const std::size_t chunks_per_source = 5 + (read_ahead_pieces_ != 0 ? read_ahead_pieces_ + 1 : 0);
+  return held_bytes_ + free_bytes_ + open_sources_ * chunks_per_source * chunk_bytes_;
 }
 
 ReaderStageStats ReaderStage::stats() const {

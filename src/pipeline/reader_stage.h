@@ -119,7 +119,9 @@ class ReaderStage {
   std::size_t threads_ = 1;
   std::size_t feed_cap_bytes_ = 0;
   std::size_t block_bytes_ = 0;
-  std::size_t chunk_bytes_ = 0;  // each open object's reads (and decompressed output)
+  std::size_t read_ahead_pieces_ = 0;                 // ChannelReadOptions::read_ahead_pieces of every source
+  static constexpr std::size_t kReadAheadPieces = 2;  // double buffering: enough to overlap the two
+  std::size_t chunk_bytes_ = 0;                       // each open object's reads (and decompressed output)
   std::shared_ptr<io::ReaderCache> cache_;
 
   mutable std::mutex mutex_;
