@@ -7,6 +7,9 @@ cut at line ends), read end to end by `chanload read`:
   zstd lines   chanload read --format lines   vs  zstd -dc over the 8 objects
   gzip CSV     chanload read (33 float columns, decoded)  at --objects-in-flight 1 and the default
 
+  gzip pipe    the 8 gzip objects through one FIFO (Pipe mode; `chanload pipe-feed` plays the
+               platform), as lines: inflating read ahead of the framing (the default) against
+               --objects-in-flight 1 (one thread does both), and igzip -dc over the objects
   plain CSV    one uncompressed object of --plain-mib, decoded, at --threads 2 (its pieces framed by
                two reader threads, and by one) against --threads 1 --objects-in-flight 1
   plain lines  the same object as lines (framing only): two reader threads against one
@@ -18,7 +21,7 @@ Every command writes to /dev/null. Prints a Markdown table of median times and r
 faster than the reference row of its case).
 
     .venv/bin/python bench/reader_stage.py [--size-mib 256] [--objects 8] [--plain-mib 512] [--runs 5]
-        [--cases gzip,zstd,csv,plain] [--chanload PATH]
+        [--cases gzip,zstd,pipe,csv,plain] [--chanload PATH]
 """
 import argparse
 import os
@@ -56,7 +59,7 @@ def main():
     parser.add_argument("--objects", type=int, default=8)
     parser.add_argument("--plain-mib", type=int, default=512)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--cases", default="gzip,zstd,csv,plain")
+    parser.add_argument("--cases", default="gzip,zstd,pipe,csv,plain")
     parser.add_argument("--chanload", default=str(REPO / "build" / "release" / "chanload"))
     args = parser.parse_args()
     missing = [name for name in ("igzip", "zstd") if shutil.which(name) is None]
@@ -70,7 +73,8 @@ def main():
         (config / "inputdataconfig.json").write_text(
             '{"gz": {"TrainingInputMode": "File", "ContentType": "text/csv"},'
             ' "zst": {"TrainingInputMode": "File", "ContentType": "text/csv"},'
-            ' "plain": {"TrainingInputMode": "File", "ContentType": "text/csv"}}')
+            ' "plain": {"TrainingInputMode": "File", "ContentType": "text/csv"},'
+            ' "gzpipe": {"TrainingInputMode": "Pipe", "ContentType": "text/csv"}}')
         gz_files, zst_files = [], []
         for channel in ("gz", "zst", "plain"):
             (root / "input" / "data" / channel).mkdir(parents=True)
@@ -92,6 +96,15 @@ def main():
             (root / "input" / "data" / "plain" / "big.csv").write_bytes(big[: big.rindex(b"\n") + 1])
         c = args.chanload
         read = lambda channel, *extra: [c, "read", "--root", str(root), "--channel", channel, *extra]
+
+        def timed_pipe(*extra):
+            # The feed starts first and waits for its reader, as the platform does; the time is the
+            # reader's, from its start to its last record.
+            feed = subprocess.Popen([c, "pipe-feed", "--root", str(root), "--channel", "gzpipe", *gz_files])
+            try:
+                return timed(read("gzpipe", "--format", "lines", *extra))
+            finally:
+                feed.wait()
         cases = {
             "gzip lines": {
                 "chanload read --format lines": lambda: timed(read("gz", "--format", "lines")),
@@ -104,6 +117,11 @@ def main():
                 "chanload read --format lines --objects-in-flight 1":
                     lambda: timed(read("zst", "--format", "lines", "--objects-in-flight", "1")),
                 "zstd -dc (one stream)": lambda: timed(["zstd", "-dc", *zst_files]),
+            },
+            "gzip lines, Pipe mode": {
+                "chanload read --format lines (read ahead)": lambda: timed_pipe(),
+                "chanload read --format lines --objects-in-flight 1": lambda: timed_pipe("--objects-in-flight", "1"),
+                "igzip -dc (one stream)": lambda: timed(["igzip", "-dc", *gz_files]),
             },
             "gzip CSV, decoded": {
                 "chanload read": lambda: timed(read("gz")),
@@ -123,7 +141,7 @@ def main():
                     lambda: timed(read("plain", "--format", "lines", "--objects-in-flight", "1")),
             },
         }
-        keys = {"gzip lines": "gzip", "zstd lines": "zstd", "gzip CSV, decoded": "csv",
+        keys = {"gzip lines": "gzip", "gzip lines, Pipe mode": "pipe", "zstd lines": "zstd", "gzip CSV, decoded": "csv",
                 "plain CSV, one object, decoded": "plain", "plain lines, one object": "plain"}
         cases = {case: commands for case, commands in cases.items() if keys[case] in wanted}
         for files in (gz_files, zst_files):  # into the page cache

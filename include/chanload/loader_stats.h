@@ -16,7 +16,13 @@ struct StageStats {
 };
 
 struct LoaderStats {
-  StageStats read;                 // reading, decompressing, framing, sharding, shuffling (one thread)
+  // The reader stage: reading, decompressing and framing (objects_in_flight threads, summed).
+  // bytes: payloads framed (every shard's); records: this shard's (resumed_past included).
+  StageStats read;
+  // The batcher, the loader's one serial thread: shard rule, shuffle window, packing units.
+  // records and bytes: this shard's; starved: waiting on the reader stage; blocked: on the batch
+  // pool or the memory budget.
+  StageStats batch;
   StageStats decode;               // the decode workers
   StageStats deliver;              // next(): starved_seconds is the time the consumer waited for a batch
   std::uint64_t batches = 0;       // delivered

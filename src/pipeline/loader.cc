@@ -173,6 +173,8 @@ class Loader::Impl {
   std::unique_ptr<pipeline::ShuffleQuality> quality_;
   std::uint64_t pending_read_bytes_ = 0;
   std::uint64_t pending_read_records_ = 0;
+  std::uint64_t pending_batch_bytes_ = 0;
+  double epoch_blocked_ = 0;  // this epoch's waits on the pool and the budget (the batcher's)
 
   mutable std::mutex mutex_;
   std::condition_variable work_ready_;   // workers: a unit is queued
@@ -517,6 +519,7 @@ void Loader::Impl::read_epoch(std::uint64_t epoch) {
     // The shard rule numbers records in the reader stage's order, which every shard computes alike.
     if (by_record && data_index++ % sharding.num_shards != sharding.shard_index) continue;
     ++pending_read_records_;
+    pending_batch_bytes_ += record->payload.size();
     if (window_) {
       window_->push(
           record->payload, record->place,
@@ -545,10 +548,17 @@ void Loader::Impl::read_epoch(std::uint64_t epoch) {
   stats_.records_seen += seen;
   stats_.read.bytes += pending_read_bytes_;
   stats_.read.records += pending_read_records_;
-  pending_read_bytes_ = pending_read_records_ = 0;
-  // The stage's threads' work, and this thread's own (shard rule, window, batching) less its waits.
-  const double own = seconds_since(started) - (after.starved_seconds - before.starved_seconds);
-  stats_.read.busy_seconds += (after.busy_seconds - before.busy_seconds) + own;
+  stats_.batch.bytes += pending_batch_bytes_;
+  stats_.batch.records += pending_read_records_;
+  pending_read_bytes_ = pending_read_records_ = pending_batch_bytes_ = 0;
+  // The stage's threads' work; this thread's own (shard rule, window, batching) less its waits on
+  // the stage (starved) and on the pool or the budget (blocked, counted where they happen).
+  const double starved = after.starved_seconds - before.starved_seconds;
+  stats_.read.busy_seconds += after.busy_seconds - before.busy_seconds;
+  stats_.read.blocked_seconds += after.blocked_seconds - before.blocked_seconds;
+  stats_.batch.starved_seconds += starved;
+  stats_.batch.busy_seconds += std::max(0.0, seconds_since(started) - starved - epoch_blocked_);
+  epoch_blocked_ = 0;
 }
 
 void Loader::Impl::probe_layout(std::span<const std::byte> payload, const format::RecordPlace& place) {
@@ -585,7 +595,8 @@ void Loader::Impl::start_job() {
   {
     std::lock_guard lock(mutex_);
     job->sequence = next_sequence_++;
-    stats_.read.blocked_seconds += blocked;
+    stats_.batch.blocked_seconds += blocked;
+    epoch_blocked_ += blocked;
   }
   open_job_ = std::move(job);
 }
@@ -652,7 +663,9 @@ void Loader::Impl::dispatch_unit() {
     return stopping_ || units_in_flight_ == 0 ||
            pool_->bytes() + unit_bytes_ + bytes + window <= options_.memory_budget_bytes;
   });
-  stats_.read.blocked_seconds += seconds_since(waited);
+  const double blocked = seconds_since(waited);
+  stats_.batch.blocked_seconds += blocked;
+  epoch_blocked_ += blocked;
   if (stopping_) throw StoppedError("stopped");
   window_bytes_ = window;
   unit_bytes_ += bytes;
@@ -660,7 +673,9 @@ void Loader::Impl::dispatch_unit() {
   peak_memory_ = std::max(peak_memory_, pool_->bytes() + unit_bytes_ + window_bytes_);
   stats_.read.bytes += pending_read_bytes_;
   stats_.read.records += pending_read_records_;
-  pending_read_bytes_ = pending_read_records_ = 0;
+  stats_.batch.bytes += pending_batch_bytes_;
+  stats_.batch.records += pending_read_records_;
+  pending_read_bytes_ = pending_read_records_ = pending_batch_bytes_ = 0;
   ++unit->job->pending_units;
   queue_.push_back(std::move(unit));
   lock.unlock();

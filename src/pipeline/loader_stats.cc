@@ -18,6 +18,7 @@ nlohmann::ordered_json stage_json(const StageStats& stage) {
 std::string LoaderStats::to_json() const {
   const nlohmann::ordered_json json = {
       {"read", stage_json(read)},
+      {"batch", stage_json(batch)},
       {"decode", stage_json(decode)},
       {"deliver", stage_json(deliver)},
       {"batches", batches},

@@ -106,6 +106,12 @@ TEST(Loader, DeliversCsvInDataOrderWithParallelDecode) {
   EXPECT_EQ(stats.skipped_rows, 12U);  // the blank lines
   EXPECT_EQ(stats.read.records, 5000U);
   EXPECT_EQ(stats.decode.records, 5000U);
+  // The batcher (the one serial thread) is reported apart from the reader stage's threads.
+  EXPECT_EQ(stats.batch.records, 5000U);
+  EXPECT_EQ(stats.batch.bytes, stats.read.bytes);  // one shard: it packs every payload framed
+  EXPECT_GT(stats.batch.busy_seconds, 0.0);
+  EXPECT_GT(stats.read.busy_seconds, 0.0);
+  EXPECT_NE(stats.to_json().find("\"batch\":{\"bytes\""), std::string::npos);
 }
 
 TEST(Loader, LastBatchKeepDropPad) {

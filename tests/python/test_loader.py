@@ -253,7 +253,7 @@ def test_stats_use_the_same_names_as_the_command(tmp_path, chanload_bin):
     command = json.loads(subprocess.run([chanload_bin, "read", "--channel", "train", "--root", str(root),
                                          "--batch-size", "10", "--stats"], check=True,
                                         capture_output=True, text=True).stdout)
-    for key in ("read", "decode", "deliver", "batches", "rows", "bad_records", "skipped_rows",
+    for key in ("read", "batch", "decode", "deliver", "batches", "rows", "bad_records", "skipped_rows",
                 "records_seen", "resumed_past", "peak_memory_bytes", "batch_buffers", "order_correlation",
                 "objects_per_batch"):
         assert key in stats and key in command, key
