@@ -95,7 +95,7 @@ class ChannelSource final : public ChunkStream {
  public:
   ChannelSource(const Environment& environment, std::string_view channel, ChannelReadOptions options);
   ChannelSource(const ChannelConfig& channel, ChannelReadOptions options);
-  ~ChannelSource();
+  ~ChannelSource() override;
   ChannelSource(const ChannelSource&) = delete;
   ChannelSource& operator=(const ChannelSource&) = delete;
 

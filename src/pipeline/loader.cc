@@ -56,7 +56,6 @@ using pipeline::Job;
 using pipeline::kUnitTargetBytes;
 using pipeline::SlotLease;
 using pipeline::Unit;
-using pipeline::UnitRecord;
 using Layout = pipeline::RowLayout;
 using Clock = std::chrono::steady_clock;
 
