@@ -21,7 +21,10 @@ std::span<const std::byte> strip_line_end(std::span<const std::byte> record) {
 }
 
 std::uint64_t count_newlines(std::span<const std::byte> record) {
-  return static_cast<std::uint64_t>(std::count(record.begin(), record.end(), std::byte{'\n'}));
+  std::uint64_t count = 0;
+  const std::byte* end = record.data() + record.size();
+  for (const std::byte* p = record.data(); (p = find_newline(p, end)) != nullptr; ++p) ++count;
+  return count;
 }
 
 class LineFramer final : public Framer {
@@ -50,6 +53,8 @@ class CsvRowFramer final : public Framer {
 
   void reset() override {
     in_quotes_ = false;
+    record_quoted_ = false;
+    record_done_ = false;
     new_piece();
   }
   void new_piece() override {
@@ -58,6 +63,10 @@ class CsvRowFramer final : public Framer {
   }
 
   Scan scan(std::span<const std::byte> data) override {
+    if (record_done_) {  // a new record starts here
+      record_quoted_ = false;
+      record_done_ = false;
+    }
     const std::byte* cursor = data.data();
     const std::byte* end = data.data() + data.size();
     // Quote-free stretches (most CSV) are cut at memchr speed: the next quote of this piece is found
@@ -69,16 +78,17 @@ class CsvRowFramer final : public Framer {
     }
     if (!in_quotes_) {
       const std::byte* newline = find_newline(cursor, next_quote_);
-      if (newline != nullptr) return {static_cast<std::size_t>(newline - data.data()) + 1, true};
+      if (newline != nullptr) return complete(newline - data.data() + 1);
       if (next_quote_ == end) return {data.size(), false};
     }
     while (cursor < end) {
       const std::byte* newline = find_newline(cursor, end);
       const std::byte* segment_end = newline == nullptr ? end : newline;
       const auto quotes = std::count(cursor, segment_end, quote_);
+      if (quotes != 0) record_quoted_ = true;
       if ((quotes & 1) != 0) in_quotes_ = !in_quotes_;
       if (newline == nullptr) return {data.size(), false};
-      if (!in_quotes_) return {static_cast<std::size_t>(newline - data.data()) + 1, true};
+      if (!in_quotes_) return complete(newline - data.data() + 1);
       cursor = newline + 1;  // the newline is inside a quoted field: data
     }
     return {data.size(), false};
@@ -95,13 +105,23 @@ class CsvRowFramer final : public Framer {
                                     std::vector<std::byte>& /*scratch*/) override {
     return strip_line_end(record);
   }
+  // Called for the record scan() last completed (or the unterminated one it was scanning): a row
+  // with no quote has one newline at most, its last byte, so only quoted rows are counted.
   [[nodiscard]] std::uint64_t lines_in(std::span<const std::byte> record) const override {
+    if (!record_quoted_) return !record.empty() && record.back() == std::byte{'\n'} ? 1 : 0;
     return count_newlines(record);
   }
 
  private:
+  Scan complete(std::ptrdiff_t take) {
+    record_done_ = true;
+    return {static_cast<std::size_t>(take), true};
+  }
+
   std::byte quote_;
   bool in_quotes_ = false;
+  bool record_quoted_ = false;             // a quote was seen in the record being scanned (or last completed)
+  bool record_done_ = false;               // the last scan() completed a record: the next one starts another
   const std::byte* piece_end_ = nullptr;   // end of the piece next_quote_ was found in; null: none yet
   const std::byte* next_quote_ = nullptr;  // first quote at or after the scan position, or piece_end_
 };
