@@ -15,7 +15,6 @@
 #include "io/channel_source.h"
 #include "io/decompress.h"
 #include "io/fifo_source.h"
-#include "io/gzip_writer.h"
 #include "io/stop_signal.h"
 #include "io_test_util.h"
 #include "test_tree.h"
@@ -28,16 +27,6 @@ using chanload::testing::drain;
 using chanload::testing::random_bytes;
 using chanload::testing::TestTree;
 using Clock = std::chrono::steady_clock;
-
-std::string gzipped(const std::string& text) {
-  std::string out;
-  GzipWriter gzip([&](std::span<const std::byte> bytes) {
-    out.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  });
-  gzip.write(chanload::testing::as_bytes(text));
-  gzip.finish_member();
-  return out;
-}
 
 // A source that hands out `pieces` pieces of `text` and then throws, like corrupt data.
 class FailingSource final : public ByteSource {
@@ -61,7 +50,7 @@ class FailingSource final : public ByteSource {
 TEST(ReadAheadSource, GivesTheDecompressedBytesInOrder) {
   TestTree tree;
   const std::string text = random_bytes(5 << 20, 3);
-  tree.write("a.gz", gzipped(text));
+  tree.write("a.gz", chanload::testing::gzip_member(text));
   FileReadOptions file;
   file.chunk_bytes = 64 << 10;
   auto stream = decompressing(open_file_source((tree.root() / "a.gz").string(), file), CompressionMode::kAuto,
@@ -92,7 +81,7 @@ TEST(ReadAheadSource, DroppingItWhileItWaitsOnAStalledFifoWriterIsPrompt) {
   TestTree tree;
   const auto path = (tree.root() / "train_0").string();
   ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
-  const std::string head = gzipped(std::string(200000, 'x') + "\n");
+  const std::string head = chanload::testing::gzip_member(std::string(200000, 'x') + "\n");
   std::thread writer([&] {  // sends part of a gzip stream, then holds the FIFO open, silent
     const int fd = ::open(path.c_str(), O_WRONLY);
     if (fd < 0) return;
@@ -121,7 +110,7 @@ TEST(ReadAheadSource, PipeModeReadsAheadAndDeliversTheSameChunks) {
   const std::string text = random_bytes(3 << 20, 5);
   std::filesystem::create_directories(tree.root() / "input/data");
   const auto fifo = (tree.root() / "input/data/train_0").string();
-  std::thread writer = chanload::testing::fifo_writer(fifo, gzipped(text));
+  std::thread writer = chanload::testing::fifo_writer(fifo, chanload::testing::gzip_member(text));
   ChannelReadOptions read;
   read.pipe_timeout = 10s;
   read.read_ahead_pieces = 2;

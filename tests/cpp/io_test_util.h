@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "io/byte_source.h"
+#include "io/gzip_writer.h"
 
 namespace chanload::testing {
 
@@ -37,6 +38,17 @@ inline std::string random_bytes(std::size_t size, unsigned seed) {
 
 inline std::span<const std::byte> as_bytes(const std::string& text) {
   return {reinterpret_cast<const std::byte*>(text.data()), text.size()};
+}
+
+// text as one gzip member (ISA-L, as pipe-feed --gzip writes it).
+inline std::string gzip_member(const std::string& text) {
+  std::string out;
+  io::GzipWriter gzip([&](std::span<const std::byte> bytes) {
+    out.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  });
+  gzip.write(std::as_bytes(std::span(text)));
+  gzip.finish_member();
+  return out;
 }
 
 // Creates the FIFO after create_delay, opens it for writing (blocking until a reader has it) after

@@ -16,7 +16,6 @@
 #include <set>
 #include <thread>
 
-#include "io/gzip_writer.h"
 #include "io_test_util.h"
 #include "memory/cuda_device.h"
 #include "pipeline/record_decoder.h"
@@ -1008,15 +1007,7 @@ TEST(Loader, ByteRangeShardingRefusesWhatItCannotCut) {
   TestTree tree;
   tree.write_config("inputdataconfig.json", R"({"rec": {"ContentType": "application/x-recordio-protobuf"},
                                                 "gz": {"ContentType": "text/csv"}})");
-  std::string compressed;
-  {
-    io::GzipWriter gzip([&](std::span<const std::byte> bytes) {
-      compressed.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    });
-    gzip.write(testing::as_bytes(std::string("1,2\n3,4\n")));
-    gzip.finish_member();
-  }
-  tree.write("input/data/gz/a.csv.gz", compressed);
+  tree.write("input/data/gz/a.csv.gz", testing::gzip_member("1,2\n3,4\n"));
   LoaderOptions options;
   options.shard_by_byte_range = true;
   options.num_shards = 2;

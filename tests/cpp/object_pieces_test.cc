@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "io/gzip_writer.h"
+#include "io_test_util.h"
 #include "pipeline/reader_stage.h"
 #include "test_tree.h"
 
@@ -178,14 +178,7 @@ TEST(ObjectPieces, CompressedSmallAndTFRecordObjectsAreNotCut) {
   tree.write_config("inputdataconfig.json", R"({"train": {"TrainingInputMode": "File"}})");
   std::string text;
   for (int i = 0; i < 2000; ++i) text += std::to_string(i) + "\n";
-  std::string compressed;
-  {
-    io::GzipWriter gzip([&](std::span<const std::byte> bytes) {
-      compressed.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    });
-    gzip.write(std::as_bytes(std::span(text)));
-    gzip.finish_member();
-  }
+  const std::string compressed = chanload::testing::gzip_member(text);
   tree.write("input/data/train/a.gz", compressed + compressed);
   tree.write("input/data/train/b.txt", "short\n");
   tree.write("input/data/train/c.txt", text);
