@@ -2,11 +2,13 @@
 
 #include <chanload/errors.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <span>
 #include <thread>
@@ -74,12 +76,26 @@ void remove_fed_fifo_from_signal_handler() noexcept {
 
 void feed_fifo(const std::string& fifo, const std::vector<std::string>& files,
                const FifoFeedOptions& options) {
-  if (::mkfifo(fifo.c_str(), 0600) != 0) throw IoError(fifo + ": mkfifo: " + std::strerror(errno), fifo);
+  // SIGINT and SIGTERM wait while the FIFO is made and published: one that came between the two
+  // (a loaded machine preempting the feeder there) ended pipe-feed with the FIFO left behind, and
+  // the next feeder's mkfifo failed with "File exists".
+  sigset_t stopping;
+  sigset_t before;
+  sigemptyset(&stopping);
+  sigaddset(&stopping, SIGINT);
+  sigaddset(&stopping, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stopping, &before);
+  if (::mkfifo(fifo.c_str(), 0600) != 0) {
+    const int error = errno;
+    pthread_sigmask(SIG_SETMASK, &before, nullptr);
+    throw IoError(fifo + ": mkfifo: " + std::strerror(error), fifo);
+  }
   const bool publish = fifo.size() < sizeof g_fed_fifo && !g_fed_fifo_set.load(std::memory_order_acquire);
   if (publish) {
     std::memcpy(g_fed_fifo, fifo.c_str(), fifo.size() + 1);
     g_fed_fifo_set.store(true, std::memory_order_release);
   }
+  pthread_sigmask(SIG_SETMASK, &before, nullptr);
   struct Unlinker {
     const std::string& path;
     bool published;
