@@ -57,9 +57,14 @@ struct LoaderState {
   // checked.
   std::string channel;
   std::string data;
+  // Shuffling a channel with objects large enough to be framed in pieces (each piece an object of
+  // the shuffled order): the piece size; 0 when every object was read whole, or without shuffling
+  // (the order is then the stored one either way). 0 in states before version 4.
+  std::uint64_t piece_bytes = 0;
 
-  // {"version":3,"epoch":...,...}: compact JSON, the form Python's json module reads and writes.
-  // from_json also reads versions 1 (no reshuffle_each_epoch, channel or data) and 2 (no interleave).
+  // {"version":4,"epoch":...,...}: compact JSON, the form Python's json module reads and writes.
+  // from_json also reads versions 1 (no reshuffle_each_epoch, channel or data), 2 (no interleave)
+  // and 3 (no piece_bytes).
   [[nodiscard]] std::string to_json() const;
   // Throws ConfigError saying what is missing or malformed.
   static LoaderState from_json(std::string_view json);

@@ -371,10 +371,25 @@ Loader::Impl::Impl(const Environment& environment, std::string_view channel, Loa
       return probe->is_record(payload, place);
     };
   }
+  const std::size_t listed = stage.read.objects ? stage.read.objects->size() : 0;
   try {
     stage_ = std::make_unique<pipeline::ReaderStage>(config, std::move(stage));
   } catch (...) {
     std::rethrow_exception(for_channel(std::current_exception(), channel_));
+  }
+  // Shuffled, the pieces of large objects are objects of the order: a state counts in them.
+  const bool cut = mode != InputMode::kPipe && stage_->objects().size() != listed;
+  state_.piece_bytes = shuffling && cut ? kPieceBytes : 0;
+  if (options_.resume && options_.resume->piece_bytes != state_.piece_bytes) {
+    const auto how = [](std::uint64_t piece_bytes) {
+      return piece_bytes == 0 ? std::string("whole")
+                              : "in pieces of " + std::to_string(piece_bytes) + " bytes";
+    };
+    throw ConfigError(
+        "channel '" + channel_ + "': the resume state was saved by a loader that shuffled this " +
+        "channel's large objects read " + how(options_.resume->piece_bytes) + ", this one reads them " +
+        how(state_.piece_bytes) +
+        " (the shuffled order depends on it); resume without shuffling, or start the epoch over");
   }
   // Pieces of one file (a byte-range shard's part, a large object cut for parallel framing) are one
   // stored object: they share its start, and their offsets are the file's own.

@@ -10,7 +10,7 @@
 namespace chanload {
 namespace {
 
-constexpr std::uint64_t kStateVersion = 3;
+constexpr std::uint64_t kStateVersion = 4;
 
 void refuse(const std::string& option, const std::string& why) {
   throw ConfigError("loader option " + option + ": " + why);
@@ -169,6 +169,7 @@ std::string LoaderState::to_json() const {
       {"interleave", interleave},
       {"channel", channel},
       {"data", data},
+      {"piece_bytes", piece_bytes},
   };
   return json.dump();
 }
@@ -223,6 +224,7 @@ LoaderState LoaderState::from_json(std::string_view text) {
     state.interleave = field("interleave");
     if (state.interleave == 0) throw ConfigError("loader state: \"interleave\" must be at least 1");
   }
+  if (version >= 4) state.piece_bytes = field("piece_bytes");
   if (state.num_shards == 0 || state.shard_index >= state.num_shards)
     throw ConfigError("loader state: shard_index not below num_shards");
   return state;

@@ -363,6 +363,48 @@ std::string resume_error(const TestTree& tree, const LoaderOptions& options) {
 // Regression: resume took a position past the epoch's records (the rest of the epoch skipped without
 // a word), a state from another channel or other data, and another reshuffle_each_epoch. (A position
 // off the batch grid is legitimate: bad records skipped before the first good one shift the grid.)
+// Shuffled, the pieces of a large object are objects of the order: a state from a chanload that
+// read such objects whole (version 3) would resume into another order, so it is refused; read
+// unshuffled the order is the stored one either way, and the same state is taken.
+TEST(Loader, AShuffledResumeStateRecordsWhetherLargeObjectsWereReadInPieces) {
+  TestTree tree;
+  tree.write_config("inputdataconfig.json", R"({"train": {"TrainingInputMode": "File"}})");
+  std::string text;
+  text.reserve((std::size_t{64} << 20) + 64);
+  for (int i = 0; text.size() < (std::size_t{64} << 20) + 1; ++i)
+    text += std::to_string(i) + std::string(90, '.') + "\n";
+  tree.write("input/data/train/big.txt", text);
+  LoaderOptions options;
+  options.format = "lines";
+  options.batch_size = 8;
+  options.seed = 5;
+  options.shuffle_window = 16;
+  LoaderState saved;
+  {
+    Loader loader(tree.environment(), "train", options);
+    saved = loader.state();
+  }
+  EXPECT_EQ(saved.piece_bytes, std::uint64_t{32} << 20);
+  EXPECT_EQ(LoaderState::from_json(saved.to_json()), saved);
+  LoaderState whole = saved;
+  whole.piece_bytes = 0;  // as a version-3 state reads
+  options.resume = whole;
+  try {
+    Loader loader(tree.environment(), "train", options);
+    FAIL() << "a state that read the object whole was accepted for a shuffled read in pieces";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(),
+                HasSubstr("large objects read whole, this one reads them in pieces of 33554432 bytes"));
+  }
+  options.resume = saved;
+  EXPECT_NO_THROW(Loader(tree.environment(), "train", options));
+  options.shuffle_window = 0;
+  whole.shuffle_window = 0;
+  whole.interleave = 1;  // unshuffled, objects are not interleaved
+  options.resume = whole;
+  EXPECT_NO_THROW(Loader(tree.environment(), "train", options));
+}
+
 TEST(Loader, ResumeRefusesAStateThatCannotBeThisLoaders) {
   TestTree tree;
   csv_channel(tree, 40, 2);
