@@ -46,7 +46,11 @@ class Loader:
         return json.loads(self._loader.state_json())
 
     def stats(self) -> dict:
-        """Per-stage counts and times (read, decode, deliver), memory held and its peak."""
+        """Per-stage counts and times, memory held and its peak.
+
+        Stages: read (the reader stage's threads), batch (the one thread that shards, shuffles and
+        packs records), decode (the workers), deliver (the consumer's waits).
+        """
         return json.loads(self._loader.stats_json())
 
     def stop(self) -> None:
