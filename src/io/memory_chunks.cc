@@ -11,6 +11,7 @@ MemoryChunks::MemoryChunks(std::vector<MemoryStream> streams, std::size_t piece_
       mark_ends_(mark_ends) {}
 
 std::optional<Chunk> MemoryChunks::next() {
+  marker_given_ = false;
   while (stream_ < streams_.size()) {
     const MemoryStream& stream = streams_[stream_];
     Chunk chunk;
@@ -27,13 +28,15 @@ std::optional<Chunk> MemoryChunks::next() {
     position_ = 0;
     if (!mark_ends_) continue;
     chunk.end_of_stream = true;
+    marker_given_ = true;
     return chunk;
   }
   return std::nullopt;
 }
 
 void MemoryChunks::skip_stream() {
-  if (stream_ < streams_.size()) position_ = streams_[stream_].bytes.size();
+  // After a stream's end marker the stream is already over: the next one must not be skipped.
+  if (!marker_given_ && stream_ < streams_.size()) position_ = streams_[stream_].bytes.size();
 }
 
 }  // namespace chanload::io

@@ -22,7 +22,8 @@ class MemoryChunks final : public ChunkStream {
  public:
   // mark_ends false: a stream ends without its marker, as a prefix cut off mid-record does, so a
   // record the cut leaves unfinished is not read (with the marker it is a DataError, or for a last
-  // line without its newline a record).
+  // line without its newline a record). For one stream only: without markers, a reader would run a
+  // record on from one stream into the next.
   explicit MemoryChunks(std::vector<MemoryStream> streams, std::size_t piece_bytes = std::size_t{1} << 20,
                         bool mark_ends = true);
 
@@ -35,6 +36,7 @@ class MemoryChunks final : public ChunkStream {
   bool mark_ends_;
   std::size_t stream_ = 0;
   std::size_t position_ = 0;
+  bool marker_given_ = false;  // the last chunk handed out was an end-of-stream marker
 };
 
 }  // namespace chanload::io

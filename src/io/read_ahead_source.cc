@@ -37,22 +37,29 @@ void ReadAheadSource::read_loop() {
       }
     }
     std::exception_ptr error;
-    std::span<const std::byte> piece;
+    bool ended = false;
     try {
-      piece = inner_->next();
+      const std::span<const std::byte> piece = inner_->next();
+      ended = piece.empty();
+      buffer.assign(piece.begin(), piece.end());  // may throw bad_alloc: an error like any other
     } catch (...) {
       error = std::current_exception();
     }
     std::lock_guard lock(mutex_);
-    if (error || piece.empty()) {
+    if (error || ended) {
       error_ = error;
       ended_ = true;
       changed_.notify_all();
       return;
     }
-    buffer.assign(piece.begin(), piece.end());
-    ready_.push_back(std::move(buffer));
+    try {
+      ready_.push_back(std::move(buffer));
+    } catch (...) {
+      error_ = std::current_exception();
+      ended_ = true;
+    }
     changed_.notify_all();
+    if (ended_) return;
   }
 }
 

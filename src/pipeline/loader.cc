@@ -388,8 +388,10 @@ Loader::Impl::Impl(const Environment& environment, std::string_view channel, Loa
     throw ConfigError(
         "channel '" + channel_ + "': the resume state was saved by a loader that shuffled this " +
         "channel's large objects read " + how(options_.resume->piece_bytes) + ", this one reads them " +
-        how(state_.piece_bytes) +
-        " (the shuffled order depends on it); resume without shuffling, or start the epoch over");
+        how(state_.piece_bytes) + " (the shuffled order depends on it); " +
+        (options_.resume->piece_bytes == 0
+             ? "resume without shuffling, or start the epoch over"
+             : "resume with the chanload that saved it, or start the epoch over"));
   }
   // Pieces of one file (a byte-range shard's part, a large object cut for parallel framing) are one
   // stored object: they share its start, and their offsets are the file's own.

@@ -143,6 +143,8 @@ std::vector<Cut> recordio_cuts(const ReadOnlyFile& file, std::uint64_t size, std
   std::uint64_t window_start = 0;
   std::size_t window_size = 0;
   std::uint64_t next_cut = piece_bytes;
+  bool in_split_record = false;    // after a cflag 1 part, until its cflag 3
+  std::uint64_t record_bytes = 0;  // of the record being walked, all its parts
   for (std::uint64_t at = 0; at + 8 <= size && next_cut + piece_bytes <= size;) {
     if (at < window_start || at + 8 > window_start + window_size) {
       window_start = at;
@@ -154,7 +156,13 @@ std::vector<Cut> recordio_cuts(const ReadOnlyFile& file, std::uint64_t size, std
     const std::uint32_t lrec = word_at(window, offset + 4);
     const std::uint32_t cflag = lrec >> 29U;
     const std::uint64_t length = lrec & ((1U << 29U) - 1);
-    if (length > max_record_bytes) break;
+    // What the framer refuses ends the walk: a cflag above 3, a part out of its split record's
+    // sequence, a record (all its parts) above max_record_bytes.
+    const bool continuation = cflag == 2 || cflag == 3;
+    if (cflag > 3 || continuation != in_split_record) break;
+    record_bytes = continuation ? record_bytes + length : length;
+    if (record_bytes > max_record_bytes) break;
+    in_split_record = cflag == 1 || cflag == 2;
     if (at >= next_cut && (cflag == 0 || cflag == 1)) {
       cuts.push_back(Cut{at, 0});
       while (next_cut <= at) next_cut += piece_bytes;
@@ -188,17 +196,23 @@ std::vector<Cut> cut_points(const ReadOnlyFile& file, std::uint64_t size, const 
   // CSV: the quotes (and newlines) before each scan start, counted segment by segment in parallel.
   std::vector<TextCounts> segments(starts.size());
   std::vector<std::exception_ptr> errors(std::max<std::size_t>(plan.threads, 1));
+  const auto count_share = [&](std::size_t t) {
+    try {
+      for (std::size_t s = t; s < starts.size(); s += errors.size())
+        segments[s] = count_text(file, s == 0 ? 0 : starts[s - 1], starts[s], quote);
+    } catch (...) {
+      errors[t] = std::current_exception();
+    }
+  };
   std::vector<std::thread> workers;
-  for (std::size_t t = 0; t < errors.size(); ++t) {
-    workers.emplace_back([&, t] {
-      try {
-        for (std::size_t s = t; s < starts.size(); s += errors.size())
-          segments[s] = count_text(file, s == 0 ? 0 : starts[s - 1], starts[s], quote);
-      } catch (...) {
-        errors[t] = std::current_exception();
-      }
-    });
+  for (std::size_t t = 1; t < errors.size(); ++t) {
+    try {
+      workers.emplace_back(count_share, t);
+    } catch (...) {  // no thread for this share: counted below, on this one
+      count_share(t);
+    }
   }
+  count_share(0);
   for (auto& worker : workers) worker.join();
   for (const auto& error : errors) {
     if (error) std::rethrow_exception(error);

@@ -51,6 +51,7 @@ struct ReaderStage::Feed {
   std::unique_ptr<Block> filling;  // records being gathered
   std::unique_ptr<Block> pending;  // a full block that found no room yet
   bool exhausted = false;          // the reader has no more records
+  bool may_read_ahead = false;     // its source inflates ahead of the framing (counted in bytes_held)
   // The consumer's: the block it takes records from.
   std::unique_ptr<Block> current;
   std::size_t current_held = 0;
@@ -199,8 +200,12 @@ void ReaderStage::open_feed(Feed& feed, std::uint64_t epoch) {
   if (mode_ == InputMode::kFile) read.objects = std::vector<io::ChannelObject>{objects_[feed.object]};
   feed.source = std::make_unique<io::ChannelSource>(channel_, std::move(read));
   feed.reader = std::make_unique<format::RecordReader>(*feed.source, options_.record_format, options_.framer);
+  // A piece is plain bytes, never read ahead; a whole object or a FIFO may be compressed.
+  feed.may_read_ahead =
+      read_ahead_pieces_ != 0 && (mode_ == InputMode::kPipe || !objects_[feed.object].ranged);
   std::lock_guard lock(mutex_);
   ++open_sources_;
+  if (feed.may_read_ahead) ++open_read_ahead_sources_;
 }
 
 // Reads the feed's object until its blocks fill its share (the task is parked, source open) or the
@@ -274,6 +279,7 @@ void ReaderStage::run_feed(Feed& feed, std::uint64_t epoch) {
     feed.pending.reset();
     std::lock_guard lock(mutex_);
     if (was_open) --open_sources_;
+    if (was_open && feed.may_read_ahead) --open_read_ahead_sources_;
   }
   {
     std::lock_guard lock(mutex_);
@@ -389,12 +395,11 @@ std::optional<StageRecord> ReaderStage::next() {
 
 std::size_t ReaderStage::bytes_held() const {
   std::lock_guard lock(mutex_);
-  // Blocks (waiting, or kept for reuse), and what each open object keeps: four reads in flight and
-  // a decompressed chunk.
-  // An open source: its reads in flight (queue depth 4) and a decompressed chunk, and the chunks it
-  // reads ahead (with the one it lends) when it does.
-  const std::size_t chunks_per_source = 5 + (read_ahead_pieces_ != 0 ? read_ahead_pieces_ + 1 : 0);
-  return held_bytes_ + free_bytes_ + open_sources_ * chunks_per_source * chunk_bytes_;
+  // Blocks (waiting, or kept for reuse), and what each open source keeps: its reads in flight
+  // (queue depth 4) and a decompressed chunk, and, when it may read ahead, the chunks it reads
+  // ahead and the one it lends.
+  return held_bytes_ + free_bytes_ + open_sources_ * 5 * chunk_bytes_ +
+         open_read_ahead_sources_ * (read_ahead_pieces_ + 1) * chunk_bytes_;
 }
 
 ReaderStageStats ReaderStage::stats() const {

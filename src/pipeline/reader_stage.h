@@ -136,6 +136,7 @@ class ReaderStage {
   std::size_t first_open_ = 0;                // feeds below it are done
   std::size_t activated_ = 0;                 // feeds below it have had their turn in the cycle
   std::size_t open_sources_ = 0;              // feeds with an open source (parked or running)
+  std::size_t open_read_ahead_sources_ = 0;   // of those, the ones that may read ahead
   std::deque<std::string> fifo_names_;        // Pipe mode: one per epoch read
   std::vector<std::unique_ptr<Block>> free_blocks_;
   std::size_t held_bytes_ = 0;  // blocks waiting for the consumer or taken by it

@@ -11,13 +11,18 @@ BadRecordLog::BadRecordLog(BadRecords policy, std::uint64_t max_warnings, std::o
 
 void BadRecordLog::reject(const DataError& error) {
   if (policy_ == BadRecords::kError) throw error;
-  std::lock_guard lock(mutex_);
-  ++count_;
-  if (policy_ != BadRecords::kWarn || written_ >= max_warnings_) return;
-  ++written_;
-  *warnings_ << "chanload: skipped bad record: " << error.what()
-             << (written_ == max_warnings_ ? " (further bad records are only counted: see the stats)" : "")
-             << '\n';
+  bool last = false;
+  {
+    std::lock_guard lock(mutex_);
+    ++count_;
+    if (policy_ != BadRecords::kWarn || written_ >= max_warnings_) return;
+    last = ++written_ == max_warnings_;
+  }
+  // Written after the lock: a slow stderr (a full pipe) must not hold up stats() or other workers.
+  std::string line = std::string("chanload: skipped bad record: ") + error.what() +
+                     (last ? " (further bad records are only counted: see the stats)" : "") + "\n";
+  std::lock_guard lock(write_mutex_);
+  *warnings_ << line;
 }
 
 std::uint64_t BadRecordLog::count() const {

@@ -41,7 +41,8 @@ class BadRecordLog {
   BadRecords policy_;
   std::uint64_t max_warnings_;
   std::ostream* warnings_;
-  mutable std::mutex mutex_;
+  mutable std::mutex mutex_;  // the counts
+  std::mutex write_mutex_;    // one warning line at a time, taken without mutex_
   std::uint64_t count_ = 0;
   std::uint64_t written_ = 0;
 };

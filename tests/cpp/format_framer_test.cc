@@ -88,6 +88,21 @@ TEST(RecordReaderOverMemory, FramesStreamAfterStreamAtEveryPieceSize) {
   }
 }
 
+// After a stream's end marker, skip_stream() is for a stream already over: the next is not skipped.
+TEST(RecordReaderOverMemory, SkippingAfterAnEndMarkerLeavesTheNextStream) {
+  const std::string a = "a";
+  const std::string b = "b";
+  const std::string origin = "x";
+  io::MemoryChunks chunks({{a, &origin}, {b, &origin}}, 16);
+  ASSERT_EQ(chunks.next()->bytes.size(), 1U);
+  ASSERT_TRUE(chunks.next()->end_of_stream);
+  chunks.skip_stream();
+  const auto next = chunks.next();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->stream_index, 1U);
+  EXPECT_EQ(next->bytes.size(), 1U);
+}
+
 // A prefix cut mid-record (the sizing harness's cut sample): without the end marker the unfinished
 // record is not read, and end_of_last_record() says where the complete ones end.
 TEST(RecordReaderOverMemory, AStreamWithoutItsEndMarkerLeavesAnUnfinishedRecordUnread) {

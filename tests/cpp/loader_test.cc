@@ -403,6 +403,22 @@ TEST(Loader, AShuffledResumeStateRecordsWhetherLargeObjectsWereReadInPieces) {
   whole.interleave = 1;  // unshuffled, objects are not interleaved
   options.resume = whole;
   EXPECT_NO_THROW(Loader(tree.environment(), "train", options));
+
+  // The other way: a state that read in pieces, for a channel this loader reads whole.
+  TestTree small;
+  small.write_config("inputdataconfig.json", R"({"train": {"TrainingInputMode": "File"}})");
+  small.write("input/data/train/a.txt", "1\n2\n");
+  options.shuffle_window = 16;
+  options.resume.reset();
+  LoaderState in_pieces = Loader(small.environment(), "train", options).state();
+  in_pieces.piece_bytes = std::uint64_t{32} << 20;
+  options.resume = in_pieces;
+  try {
+    Loader loader(small.environment(), "train", options);
+    FAIL() << "a state that read in pieces was accepted for a channel read whole";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("resume with the chanload that saved it"));
+  }
 }
 
 TEST(Loader, ResumeRefusesAStateThatCannotBeThisLoaders) {

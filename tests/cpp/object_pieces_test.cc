@@ -162,6 +162,28 @@ TEST(ObjectPieces, RecordIOPiecesStartAtARecordNotAtAMagicInsideAPayloadNorInsid
   }
 }
 
+// The header walk stops where the framer would refuse (here a cflag of 5): no piece starts past a
+// corrupt header, so its error comes where reading the object whole raises it, never after records
+// that follow it.
+TEST(ObjectPieces, NoRecordIOPieceStartsPastAHeaderTheFramerRefuses) {
+  TestTree tree;
+  std::string data;
+  for (int i = 0; i < 100; ++i) data += recordio_part(std::string(60, 'a'), 0);
+  const std::size_t corrupt = data.size();
+  data += u32(0xCED7230AU) + u32((5U << 29U) | 60U) + std::string(60, 'b');
+  for (int i = 0; i < 100; ++i) data += recordio_part(std::string(60, 'c'), 0);
+  channel(tree, "a.rec", data);
+  const Environment environment = tree.environment();
+  const ChannelConfig& config = environment.channel("train");
+  const auto pieces =
+      cut_into_pieces(config, io::list_channel_objects(config, {}),
+                      PiecePlan{256, format::RecordFormat::kRecordIO, {}, io::CompressionMode::kAuto, 1});
+  ASSERT_GT(pieces.size(), 3U);
+  EXPECT_LE(pieces.back().range.begin, corrupt);
+  EXPECT_EQ(pieces.back().range.end, data.size());
+  EXPECT_THROW((void)read_stage(tree, format::RecordFormat::kRecordIO, 256, 2, true), DataError);
+}
+
 TEST(ObjectPieces, ShuffledPiecesDeliverEveryRecordOnce) {
   TestTree tree;
   channel(tree, "a.csv", quoted_csv(600));
