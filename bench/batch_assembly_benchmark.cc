@@ -70,6 +70,7 @@ void BM_AssembleRawPayloads(benchmark::State& state) {
   const pipeline::RowLayout layout{BatchKind::kRaw, false, 0, 0};
   const pipeline::AssemblyOptions options{kRawRecords, LastBatch::kKeep, DType::kFloat32};
   constexpr std::size_t kUnits = 4;  // about 256 KiB each, as the loader packs them
+  const std::vector<std::byte> raw_bytes(kRawRecords / kUnits * kRawBytes, std::byte{7});
   for (auto _ : state) {
     state.PauseTiming();
     pipeline::Job job;
@@ -78,9 +79,9 @@ void BM_AssembleRawPayloads(benchmark::State& state) {
     for (std::size_t u = 0; u < kUnits; ++u) {
       auto unit = std::make_unique<pipeline::Unit>();
       unit->first_row = (kUnits - 1 - u) * (kRawRecords / kUnits);  // finished out of order
-      unit->bytes.assign(kRawRecords / kUnits * kRawBytes, std::byte{7});
+      // Lent, as the loader lends records straight from the reader stage.
       for (std::size_t r = 0; r < kRawRecords / kUnits; ++r)
-        unit->records.push_back({r * kRawBytes, kRawBytes, {}});
+        unit->add_lent(std::span(raw_bytes).subspan(r * kRawBytes, kRawBytes), {}, nullptr);
       job.kept_units.push_back(std::move(unit));
     }
     state.ResumeTiming();

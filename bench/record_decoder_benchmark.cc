@@ -33,7 +33,7 @@ const Rows& rows() {
     while (start < out.text.size() && out.records.size() < kBatch) {
       const std::size_t end = out.text.find('\n', start);
       out.records.push_back(
-          {start, end - start, format::RecordPlace{&origin, start, out.records.size() + 1}});
+          {nullptr, start, end - start, format::RecordPlace{&origin, start, out.records.size() + 1}});
       start = end + 1;
     }
     out.text.resize(start);

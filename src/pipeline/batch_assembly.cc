@@ -61,11 +61,16 @@ void gather_payloads(Job& job, std::size_t rows) {
   BatchSlot& slot = *job.lease.slot();
   slot.payloads.clear();
   slot.offsets.assign(1, 0);
+  std::size_t bytes = 0;
+  for (const auto& unit : job.kept_units) bytes += unit->payload_bytes;
+  slot.payloads.reserve(bytes);
+  slot.offsets.reserve(rows + 1);
   for (const auto& unit : job.kept_units) {
-    slot.payloads.insert(slot.payloads.end(), unit->bytes.begin(), unit->bytes.end());
-    const std::int64_t base = slot.offsets.back();
-    for (const UnitRecord& record : unit->records)
-      slot.offsets.push_back(base + static_cast<std::int64_t>(record.offset + record.size));
+    for (const UnitRecord& record : unit->records) {
+      const std::span<const std::byte> payload = unit->payload(record);
+      slot.payloads.insert(slot.payloads.end(), payload.begin(), payload.end());
+      slot.offsets.push_back(static_cast<std::int64_t>(slot.payloads.size()));
+    }
   }
   slot.offsets.resize(rows + 1, slot.offsets.back());
 }

@@ -73,16 +73,25 @@ struct Job;
 // hand-over costs nothing per record, small enough that a batch is decoded by several workers.
 constexpr std::size_t kUnitTargetBytes = std::size_t{256} << 10;
 
+// Keeps bytes lent to a unit alive (a reader-stage block: pipeline::BlockLease).
+using ByteLease = std::shared_ptr<const void>;
+
 struct UnitRecord {
-  std::size_t offset = 0;  // in Unit::bytes
+  const std::byte* lent = nullptr;  // the payload, lent; null: copied, at offset in Unit::bytes
+  std::size_t offset = 0;
   std::size_t size = 0;
   format::RecordPlace place;
 };
 
-// Records of one batch, copied out of the reader stage's blocks so that a worker can decode them.
+// Records of one batch for a worker to decode. A record straight from the reader stage is lent:
+// the unit keeps a lease on the stage's block instead of copying its bytes (one lease per block,
+// not per record). A record that went through the shuffle window is copied: the window reuses its
+// memory as soon as it lets a record go.
 struct Unit {
-  std::vector<std::byte> bytes;
+  std::vector<std::byte> bytes;  // copied payloads
   std::vector<UnitRecord> records;
+  std::vector<ByteLease> leases;  // what keeps the lent payloads alive
+  std::size_t payload_bytes = 0;  // of every record, lent or copied
   Job* job = nullptr;
   std::size_t first_row = 0;       // the row of records[0] in its batch
   TypedRows sparse;                // sparse batches: this unit's CSR rows until the batch is finalised
@@ -90,19 +99,35 @@ struct Unit {
   std::exception_ptr error;
   std::size_t accounted = 0;  // bytes counted against the budget while in flight
 
+  void add_copy(std::span<const std::byte> payload, const format::RecordPlace& place) {
+    records.push_back({nullptr, bytes.size(), payload.size(), place});
+    bytes.insert(bytes.end(), payload.begin(), payload.end());
+    payload_bytes += payload.size();
+  }
+  // `lease` keeps `payload` alive (null: it outlives the unit anyway, as a benchmark's bytes do).
+  void add_lent(std::span<const std::byte> payload, const format::RecordPlace& place,
+                const ByteLease* lease) {
+    if (lease != nullptr && (leases.empty() || leases.back().get() != lease->get())) leases.push_back(*lease);
+    records.push_back({payload.data(), 0, payload.size(), place});
+    payload_bytes += payload.size();
+  }
   [[nodiscard]] std::span<const std::byte> payload(const UnitRecord& record) const {
+    if (record.lent != nullptr) return {record.lent, record.size};
     return std::span(bytes).subspan(record.offset, record.size);
   }
   void reset() {
     bytes.clear();
     records.clear();
+    leases.clear();
+    payload_bytes = 0;
     job = nullptr;
     sparse.clear();
     holes.clear();
     error = nullptr;
   }
+  // Its own memory; lent payloads count where they lie (ReaderStage::bytes_held).
   [[nodiscard]] std::size_t capacity_bytes() const {
-    return bytes.capacity() + records.capacity() * sizeof(UnitRecord);
+    return bytes.capacity() + records.capacity() * sizeof(UnitRecord) + leases.capacity() * sizeof(ByteLease);
   }
 };
 

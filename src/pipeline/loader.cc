@@ -125,7 +125,10 @@ class Loader::Impl {
   // ahead per thread (with 1/8, capped at 64 MiB, 8 gzip objects of 32 MiB read at 0.86-1.19x one
   // igzip on 2 cores; bench/reader_stage.py).
   [[nodiscard]] std::size_t stage_budget_bytes() const { return options_.memory_budget_bytes / 4; }
-  void emit(std::span<const std::byte> payload, const format::RecordPlace& place);
+  // A record for this shard's batches: lent when `lease` keeps it alive (straight from the reader
+  // stage), else copied (the shuffle window reuses its memory).
+  void emit(std::span<const std::byte> payload, const format::RecordPlace& place,
+            const pipeline::BlockLease* lease = nullptr);
   void start_job();
   void close_job(bool epoch_end);
   void dispatch_unit();
@@ -541,7 +544,7 @@ void Loader::Impl::read_epoch(std::uint64_t epoch) {
           record->payload, record->place,
           [this](std::span<const std::byte> payload, const format::RecordPlace& at) { emit(payload, at); });
     } else {
-      emit(record->payload, record->place);
+      emit(record->payload, record->place, record->lease);
     }
   }
   if (window_) {
@@ -617,7 +620,8 @@ void Loader::Impl::start_job() {
   open_job_ = std::move(job);
 }
 
-void Loader::Impl::emit(std::span<const std::byte> payload, const format::RecordPlace& place) {
+void Loader::Impl::emit(std::span<const std::byte> payload, const format::RecordPlace& place,
+                        const pipeline::BlockLease* lease) {
   if (position_ < skip_) {  // resuming: delivered before the state was taken
     ++position_;
     ++pending_resumed_past_;
@@ -643,16 +647,18 @@ void Loader::Impl::emit(std::span<const std::byte> payload, const format::Record
     unit_->first_row = open_job_->records;
   }
   Unit& unit = *unit_;
-  const std::size_t offset = unit.bytes.size();
-  unit.bytes.insert(unit.bytes.end(), payload.begin(), payload.end());
-  unit.records.push_back({offset, payload.size(), place});
+  if (lease != nullptr) {
+    unit.add_lent(payload, place, lease);
+  } else {
+    unit.add_copy(payload, place);
+  }
   const std::size_t object = object_of(place.origin);
   const bool known = object < object_starts_.size();
   quality_->record(position_, (known ? object_starts_[object] : 0) + place.offset,
                    known ? file_of_object_[object] : 0);
   ++open_job_->records;
   ++position_;
-  if (unit.bytes.size() >= kUnitTargetBytes || open_job_->records == options_.batch_size) dispatch_unit();
+  if (unit.payload_bytes >= kUnitTargetBytes || open_job_->records == options_.batch_size) dispatch_unit();
 }
 
 std::size_t Loader::Impl::object_of(const std::string* origin) const {

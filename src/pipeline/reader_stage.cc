@@ -37,6 +37,34 @@ struct ReaderStage::Block {
   [[nodiscard]] std::size_t held() const { return bytes.capacity() + records.capacity() * sizeof(Entry); }
 };
 
+struct ReaderStage::BlockStore {
+  std::mutex mutex;
+  std::vector<std::unique_ptr<Block>> free;
+  std::size_t free_bytes = 0;
+  std::size_t waiting_bytes = 0;  // pushed by the threads, not yet taken by the consumer
+  std::size_t taken_bytes = 0;    // the consumer's current blocks, and blocks lent on from them
+  std::size_t keep_limit = 0;     // free blocks are kept while all of them stay inside this
+
+  [[nodiscard]] std::size_t held() {
+    std::lock_guard lock(mutex);
+    return free_bytes + waiting_bytes + taken_bytes;
+  }
+  // A taken block's last lease went. Kept for reuse while the stage stays inside its buffer: a
+  // fresh 1 MiB block is a fresh mapping whose pages fault in again.
+  void give_back(Block* returned) {
+    std::unique_ptr<Block> block(returned);
+    const std::size_t held = block->held();  // as when it was taken: nothing writes a taken block
+    block->bytes.clear();
+    block->records.clear();
+    std::lock_guard lock(mutex);
+    taken_bytes -= held;
+    if (free_bytes + waiting_bytes + taken_bytes + held <= keep_limit) {
+      free_bytes += held;
+      free.push_back(std::move(block));
+    }
+  }
+};
+
 struct ReaderStage::Feed {
   std::size_t object = 0;  // index in objects_ (Pipe mode: 0)
   // Shared with the consumer, under the stage's lock.
@@ -52,16 +80,19 @@ struct ReaderStage::Feed {
   std::unique_ptr<Block> pending;  // a full block that found no room yet
   bool exhausted = false;          // the reader has no more records
   bool may_read_ahead = false;     // its source inflates ahead of the framing (counted in bytes_held)
-  // The consumer's: the block it takes records from.
-  std::unique_ptr<Block> current;
-  std::size_t current_held = 0;
+  // The consumer's: the block it takes records from, and the lease that keeps it (its copies lend
+  // the block's records on).
+  const Block* current = nullptr;
+  BlockLease current_lease;
   std::size_t next_record = 0;
 };
 
 ReaderStage::ReaderStage(const ChannelConfig& channel, ReaderStageOptions options)
     : channel_(channel),
       options_(std::move(options)),
-      mode_(io::resolve_read_mode(channel_, options_.read.mode)) {
+      mode_(io::resolve_read_mode(channel_, options_.read.mode)),
+      store_(std::make_shared<BlockStore>()) {
+  store_->keep_limit = options_.buffer_bytes;
   if (!options_.read.stop) options_.read.stop = std::make_shared<io::StopSignal>();
   options_.read.mode = mode_;
   options_.interleave = std::max<std::size_t>(options_.interleave, 1);
@@ -300,17 +331,34 @@ void ReaderStage::run_feed(Feed& feed, std::uint64_t epoch) {
 
 std::unique_ptr<ReaderStage::Block> ReaderStage::take_block() {
   {
-    std::lock_guard lock(mutex_);
-    if (!free_blocks_.empty()) {
-      auto block = std::move(free_blocks_.back());
-      free_blocks_.pop_back();
-      free_bytes_ -= block->held();
+    std::lock_guard lock(store_->mutex);
+    if (!store_->free.empty()) {
+      auto block = std::move(store_->free.back());
+      store_->free.pop_back();
+      store_->free_bytes -= block->held();
       return block;
     }
   }
   auto block = std::make_unique<Block>();
   block->bytes.reserve(block_bytes_);
   return block;
+}
+
+// Under the lock. The block leaves the waiting count for the taken one, in the store's lease.
+void ReaderStage::lend_current(Feed& feed, std::unique_ptr<Block> block) {
+  const std::size_t held = block->held();
+  {
+    std::lock_guard lock(store_->mutex);
+    store_->waiting_bytes -= held;
+    store_->taken_bytes += held;
+  }
+  feed.held -= held;
+  feed.current = block.get();
+  feed.current_lease = BlockLease(block.release(), [store = store_](const void* taken) {
+    store->give_back(const_cast<Block*>(
+        static_cast<const Block*>(taken)));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+  });
+  feed.next_record = 0;
 }
 
 bool ReaderStage::try_push(Feed& feed, std::unique_ptr<Block>& block) {
@@ -321,7 +369,10 @@ bool ReaderStage::try_push(Feed& feed, std::unique_ptr<Block>& block) {
     // Always one block through, so an object whose records are larger than its share still moves.
     if (feed.held != 0 && feed.held + held > feed_cap_bytes_) return false;
     feed.held += held;
-    held_bytes_ += held;
+    {
+      std::lock_guard store_lock(store_->mutex);
+      store_->waiting_bytes += held;
+    }
     feed.blocks.push_back(std::move(block));
     // Waking costs a futex call a block (3-6% of a gzip read in perf): only when someone waits.
     if (!consumer_waiting_) return true;
@@ -343,34 +394,23 @@ std::optional<StageRecord> ReaderStage::next() {
       const Block::Entry& entry = feed.current->records[feed.next_record++];
       cursor_ = (cursor_ + 1) % cycle_.size();
       return StageRecord{std::span<const std::byte>(feed.current->bytes).subspan(entry.offset, entry.size),
-                         entry.place, feed.object};
+                         entry.place, feed.object, &feed.current_lease};
     }
-    // This object's block is spent: the next one, or the object's end.
+    // This object's block is spent: the next one, or the object's end. Its lease goes (the block
+    // returns to the store once no unit borrows its records either).
+    feed.current = nullptr;
+    feed.current_lease.reset();
     const auto waited = Clock::now();
     std::unique_lock lock(mutex_);
-    if (feed.current) {
-      held_bytes_ -= feed.current_held;
-      feed.current->bytes.clear();
-      feed.current->records.clear();
-      // Spent blocks are kept for reuse while the stage stays inside its buffer: a fresh 1 MiB block
-      // is a fresh mapping whose pages fault in again.
-      if (held_bytes_ + free_bytes_ + feed.current_held <= options_.buffer_bytes) {
-        free_bytes_ += feed.current_held;
-        free_blocks_.push_back(std::move(feed.current));
-      }
-      feed.current.reset();
-    }
     consumer_waiting_ = true;
     blocks_.wait(lock, [&] { return stopping_ || !feed.blocks.empty() || feed.done; });
     consumer_waiting_ = false;
     stats_.starved_seconds += seconds_since(waited);
     if (stopping_) throw StoppedError("channel \"" + channel_.name + "\": stopped");
     if (!feed.blocks.empty()) {
-      feed.current = std::move(feed.blocks.front());
+      std::unique_ptr<Block> block = std::move(feed.blocks.front());
       feed.blocks.pop_front();
-      feed.current_held = feed.current->held();
-      feed.held -= feed.current_held;
-      feed.next_record = 0;
+      lend_current(feed, std::move(block));
       const bool idle = idle_threads_ > 0;
       lock.unlock();
       if (idle) task_ready_.notify_all();  // its task may have been parked for want of room
@@ -394,11 +434,12 @@ std::optional<StageRecord> ReaderStage::next() {
 }
 
 std::size_t ReaderStage::bytes_held() const {
+  const std::size_t blocks = store_->held();
   std::lock_guard lock(mutex_);
-  // Blocks (waiting, or kept for reuse), and what each open source keeps: its reads in flight
-  // (queue depth 4) and a decompressed chunk, and, when it may read ahead, the chunks it reads
-  // ahead and the one it lends.
-  return held_bytes_ + free_bytes_ + open_sources_ * 5 * chunk_bytes_ +
+  // Blocks (waiting, taken and lent on, or kept for reuse), and what each open source keeps: its
+  // reads in flight (queue depth 4) and a decompressed chunk, and, when it may read ahead, the
+  // chunks it reads ahead and the one it lends.
+  return blocks + open_sources_ * 5 * chunk_bytes_ +
          open_read_ahead_sources_ * (read_ahead_pieces_ + 1) * chunk_bytes_;
 }
 

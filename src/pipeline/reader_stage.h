@@ -61,10 +61,17 @@ struct ReaderStageOptions {
   std::function<bool(std::span<const std::byte> payload, const format::RecordPlace& place)> keep;
 };
 
+// Keeps a block of the stage's records alive: a copy of it makes a record's payload outlive next().
+using BlockLease = std::shared_ptr<const void>;
+
 struct StageRecord {
-  std::span<const std::byte> payload;  // valid until the next call to next()
+  std::span<const std::byte> payload;  // valid until the next call to next(), or while `lease` is held
   format::RecordPlace place;           // origin: a string the stage keeps for its lifetime
   std::size_t object = 0;              // the object's index in objects() (Pipe mode: 0)
+  // The block the payload lies in (valid until next()). Copying it lends the payload without a
+  // copy of its bytes: the block returns to the stage when the last copy goes, and counts in
+  // bytes_held() until then.
+  const BlockLease* lease = nullptr;
 };
 
 struct ReaderStageStats {
@@ -103,6 +110,7 @@ class ReaderStage {
 
  private:
   struct Block;
+  struct BlockStore;
   struct Feed;
   void read_loop();
   Feed* runnable_feed();  // under the lock
@@ -110,6 +118,7 @@ class ReaderStage {
   void open_feed(Feed& feed, std::uint64_t epoch);
   bool try_push(Feed& feed, std::unique_ptr<Block>& block);
   std::unique_ptr<Block> take_block();
+  void lend_current(Feed& feed, std::unique_ptr<Block> block);
   const std::string* origin_of(const Feed& feed) const;
 
   ChannelConfig channel_;
@@ -138,9 +147,9 @@ class ReaderStage {
   std::size_t open_sources_ = 0;              // feeds with an open source (parked or running)
   std::size_t open_read_ahead_sources_ = 0;   // of those, the ones that may read ahead
   std::deque<std::string> fifo_names_;        // Pipe mode: one per epoch read
-  std::vector<std::unique_ptr<Block>> free_blocks_;
-  std::size_t held_bytes_ = 0;  // blocks waiting for the consumer or taken by it
-  std::size_t free_bytes_ = 0;  // free_blocks_'
+  // Blocks' memory: waiting, taken by the consumer (or lent on), and kept for reuse. Its own lock:
+  // a lent block comes back from whichever thread drops its last lease, maybe after the stage.
+  std::shared_ptr<BlockStore> store_;
   ReaderStageStats stats_;
 
   // The consumer's own (next() is called from one thread).

@@ -163,13 +163,12 @@ DecodeWork::DecodeWork(const Sample& sample, std::size_t batch_size)
       unit = nullptr;
     }
     Batch& batch = batches_.back();
-    if (unit == nullptr || unit->bytes.size() >= pipeline::kUnitTargetBytes) {
+    if (unit == nullptr || unit->payload_bytes >= pipeline::kUnitTargetBytes) {
       unit = batch.units.emplace_back(std::make_unique<pipeline::Unit>()).get();
       unit->first_row = batch.records;
     }
-    const std::size_t offset = unit->bytes.size();
-    unit->bytes.insert(unit->bytes.end(), record.payload.begin(), record.payload.end());
-    unit->records.push_back({offset, record.payload.size(), record.place});
+    // Lent, as the loader lends the reader stage's records (the sample outlives this work).
+    unit->add_lent(record.payload, record.place, nullptr);
     ++batch.records;
     ++records_;
   }

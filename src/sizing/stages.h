@@ -54,8 +54,9 @@ std::uint64_t decompress(const Sample& sample);
 std::uint64_t frame(const Sample& sample, const format::FramerOptions& options);
 
 // The sample's data records packed as the loader's batcher packs them: batches of batch_size rows,
-// each in pipeline::Units of about kUnitTargetBytes. Made once, outside the timing, so that decode()
-// times what the loader's decode workers do and nothing else.
+// each in pipeline::Units of about kUnitTargetBytes, the records lent from the sample (which must
+// outlive it) as the loader lends them from the reader stage. Made once, outside the timing, so that
+// decode() times what the loader's decode workers do and nothing else.
 class DecodeWork {
  public:
   DecodeWork(const Sample& sample, std::size_t batch_size);

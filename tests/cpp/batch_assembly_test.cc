@@ -94,10 +94,7 @@ std::unique_ptr<Unit> raw_unit(std::size_t first_row, const std::vector<std::str
   auto unit = std::make_unique<Unit>();
   unit->first_row = first_row;
   for (const std::string& payload : payloads) {
-    const std::size_t at = unit->bytes.size();
-    const auto* data = reinterpret_cast<const std::byte*>(payload.data());
-    unit->bytes.insert(unit->bytes.end(), data, data + payload.size());
-    unit->records.push_back({at, payload.size(), {}});
+    unit->add_copy(std::as_bytes(std::span(payload)), {});
   }
   return unit;
 }
@@ -119,6 +116,39 @@ TEST(BatchAssembly, RawPayloadsAreGatheredInRowOrder) {
     records.emplace_back(reinterpret_cast<const char*>(record.data()), record.size());
   }
   EXPECT_THAT(records, ElementsAre("a", "", "ccc", "dd", "e"));
+}
+
+// The loader lends records straight from the reader stage and copies those the shuffle window let
+// go; a unit may hold both, and a batch of raw records gathers them alike, in row order.
+TEST(BatchAssembly, RawPayloadsGatherLentAndCopiedRecordsAlike) {
+  const RowLayout layout{BatchKind::kRaw, false, 0, 0};
+  auto pool = pool_for(layout, 4);
+  const std::string block = "xxlentyy";  // what a reader-stage block would hold
+  const auto* bytes = reinterpret_cast<const std::byte*>(block.data());
+  auto lease = std::make_shared<int>(0);  // stands for the block's lease
+  const ByteLease as_lease = lease;
+  auto unit = std::make_unique<Unit>();
+  unit->add_lent(std::span(bytes + 2, 4), {}, &as_lease);
+  unit->add_copy(std::as_bytes(std::span(std::string_view("copied"))), {});
+  unit->add_lent(std::span(bytes + 6, 2), {}, &as_lease);
+  unit->add_lent(std::span(bytes, 0), {}, &as_lease);
+  EXPECT_EQ(unit->leases.size(), 1U);  // one lease a block, not one a record
+  EXPECT_EQ(unit->payload_bytes, 12U);
+  EXPECT_EQ(lease.use_count(), 3);
+  Job job;
+  job.lease = SlotLease(pool, pool->acquire());
+  job.records = 4;
+  job.kept_units.push_back(std::move(unit));
+  assemble_batch(job, layout, {4, LastBatch::kKeep, DType::kFloat32}, nullptr);
+  const Batch batch(job.data);
+  std::vector<std::string> records;
+  for (std::size_t r = 0; r < batch.rows(); ++r) {
+    const auto record = batch.payload(r);
+    records.emplace_back(reinterpret_cast<const char*>(record.data()), record.size());
+  }
+  EXPECT_THAT(records, ElementsAre("lent", "copied", "yy", ""));
+  job.kept_units.front()->reset();
+  EXPECT_EQ(lease.use_count(), 2);  // the unit let its leases go
 }
 
 std::unique_ptr<Unit> sparse_unit(std::size_t first_row, const std::vector<std::vector<std::int64_t>>& rows) {

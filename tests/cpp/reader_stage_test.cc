@@ -159,6 +159,46 @@ TEST(ReaderStage, ReadAheadStaysInsideItsBuffer) {
   EXPECT_LE(most, std::size_t{3} << 20);
 }
 
+// A consumer that keeps a record's lease keeps its bytes (the batcher lends records to decode units
+// without copying them); the block counts in bytes_held() until its last lease goes, and then
+// comes back for reuse, so the stage does not grow while nobody holds anything.
+TEST(ReaderStage, ALeasedRecordOutlivesNextAndItsBlockCountsUntilTheLeaseGoes) {
+  TestTree tree;
+  write_objects(tree, 2, [](std::size_t) { return 100000; });  // about 1 MB each
+  ReaderStageOptions options;
+  options.objects_in_flight = 1;
+  options.buffer_bytes = std::size_t{1} << 20;
+  ReaderStage stage(tree.environment().channel("train"), options);
+  stage.start_epoch(0);
+  auto first = stage.next();
+  ASSERT_TRUE(first && first->lease != nullptr && *first->lease);
+  BlockLease kept = *first->lease;
+  const std::span<const std::byte> kept_payload = first->payload;
+  std::size_t records = 1;
+  std::size_t most_while_kept = 0;
+  // Past the first block (tens of kilobytes here): its lease is the consumer's no longer.
+  while (records < 50000) {
+    auto record = stage.next();
+    ASSERT_TRUE(record);
+    ++records;
+    most_while_kept = std::max(most_while_kept, stage.bytes_held());
+  }
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(kept_payload.data()), kept_payload.size()), "0.0");
+  while (stage.next()) ++records;
+  EXPECT_EQ(records, 200000U);
+  // Blocks were reused many times over since: without the lease these bytes would be another record's.
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(kept_payload.data()), kept_payload.size()), "0.0");
+  EXPECT_EQ(kept.use_count(), 1);  // the stage let it go; only this lease keeps it
+  const std::size_t with_lease = stage.bytes_held();
+  kept.reset();
+  // Back in the store for reuse (counted the same while inside the buffer), or freed.
+  EXPECT_LE(stage.bytes_held(), with_lease);
+  EXPECT_GT(most_while_kept, 0U);
+  EXPECT_LE(most_while_kept, std::size_t{3} << 20);
+  // A second epoch reads the same records with the blocks the first gave back.
+  EXPECT_EQ(read_epoch(stage, 1).size(), 200000U);
+}
+
 // Regression: with each thread waiting on its own full object, two threads and an interleave of 8
 // waited for ever (the consumer needed an object no thread was free to read). Tasks are parked now.
 TEST(ReaderStage, TwoThreadsServeEightInterleavedObjectsLargerThanTheirShare) {

@@ -32,10 +32,7 @@ Unit unit_of(const std::vector<std::string>& rows, std::size_t first_row = 0) {
   std::uint64_t offset = 0;
   std::uint64_t line = 1;
   for (const std::string& row : rows) {
-    const std::size_t at = unit.bytes.size();
-    const auto* data = reinterpret_cast<const std::byte*>(row.data());
-    unit.bytes.insert(unit.bytes.end(), data, data + row.size());
-    unit.records.push_back({at, row.size(), format::RecordPlace{&kOrigin, offset, line++}});
+    unit.add_copy(std::as_bytes(std::span(row)), format::RecordPlace{&kOrigin, offset, line++});
     offset += row.size() + 1;
   }
   return unit;
