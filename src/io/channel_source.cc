@@ -11,6 +11,7 @@
 
 #include "io/fifo_source.h"
 #include "io/listing.h"
+#include "io/parallel_zstd_source.h"
 #include "io/read_ahead_source.h"
 #include "io/stop_signal.h"
 
@@ -168,10 +169,9 @@ bool ChannelSource::open_next_stream() {
       fifo.timeout = options_.pipe_timeout;
       fifo.chunk_bytes = options_.chunk_bytes;
       fifo.stop = options_.stop;
-      if (options_.read_ahead_pieces != 0) fifo.stream_stop = std::make_shared<StopSignal>();
-      stream_ = read_ahead(decompressing(open_fifo_source(origin_, fifo), options_.compression,
-                                         options_.chunk_bytes, cache_, options_.plain_signature),
-                           fifo.stream_stop);
+      if (options_.read_ahead_pieces != 0 || options_.zstd_frame_threads > 1)
+        fifo.stream_stop = std::make_shared<StopSignal>();
+      stream_ = read_ahead(decompressed(open_fifo_source(origin_, fifo), fifo.stream_stop), fifo.stream_stop);
       epoch_open_ = true;
       stream_index_ = 0;
       stream_first_line_ = 0;
@@ -197,18 +197,30 @@ bool ChannelSource::open_next_stream() {
       stream_ = open_file_source(origin_, file);  // checked uncompressed when planned
     } else {
       stream_range_ = StreamRange{};
-      stream_ = read_ahead(decompressing(open_file_source(origin_, file), options_.compression,
-                                         options_.chunk_bytes, cache_, options_.plain_signature),
-                           nullptr);
+      stream_ = read_ahead(decompressed(open_file_source(origin_, file), nullptr), nullptr);
     }
     return true;
   }
+}
+
+std::unique_ptr<ByteSource> ChannelSource::decompressed(
+    std::unique_ptr<ByteSource> stream, const std::shared_ptr<StopSignal>& stream_stop) const {
+  ParallelZstdOptions frames;
+  frames.threads = options_.zstd_frame_threads;
+  frames.output_chunk_bytes = options_.chunk_bytes;
+  frames.output_budget_bytes = options_.zstd_frame_budget_bytes;
+  frames.input_budget_bytes = options_.zstd_frame_budget_bytes / 4;
+  frames.stream_stop = stream_stop;
+  return decompressing(std::move(stream), options_.compression, options_.chunk_bytes, cache_,
+                       options_.plain_signature, frames.threads > 1 ? &frames : nullptr);
 }
 
 std::unique_ptr<ByteSource> ChannelSource::read_ahead(std::unique_ptr<ByteSource> stream,
                                                       std::shared_ptr<StopSignal> stream_stop) const {
   if (options_.read_ahead_pieces == 0 || !decompresses(*stream))
     return stream;  // plain bytes: nothing to overlap
+  if (dynamic_cast<const ParallelZstdSource*>(stream.get()) != nullptr)
+    return stream;  // decoded ahead on threads of its own already
   return std::make_unique<ReadAheadSource>(std::move(stream), options_.read_ahead_pieces,
                                            std::move(stream_stop));
 }

@@ -74,6 +74,12 @@ struct ChannelReadOptions {
   // the framing (io/read_ahead_source.h); 0: on the caller's thread. The reader stage asks for it
   // where it has threads to spare: Pipe mode's one FIFO, File mode with fewer objects than threads.
   std::size_t read_ahead_pieces = 0;
+  // A zstd stream is decoded this many frames at once (io/parallel_zstd_source.h: SageMaker's Pipe
+  // mode concatenates one frame or more per S3 object), holding at most zstd_frame_budget_bytes of
+  // decoded bytes ahead and a quarter of that compressed; 0 or 1: one frame after the other. The
+  // reader stage asks for it as for read_ahead_pieces.
+  std::size_t zstd_frame_threads = 0;
+  std::size_t zstd_frame_budget_bytes = std::size_t{64} << 20;
   // Buffers and io_uring ring kept from one stream to the next; null: the source keeps its own. A
   // reader thread that opens a source per object passes its own cache to each.
   std::shared_ptr<ReaderCache> cache;
@@ -116,6 +122,9 @@ class ChannelSource final : public ChunkStream {
   // stream read ahead on a thread of its own when asked and when it decompresses.
   [[nodiscard]] std::unique_ptr<ByteSource> read_ahead(std::unique_ptr<ByteSource> stream,
                                                        std::shared_ptr<StopSignal> stream_stop) const;
+  // The stream decompressed: zstd's frames decoded in parallel when asked (with stream_stop).
+  [[nodiscard]] std::unique_ptr<ByteSource> decompressed(
+      std::unique_ptr<ByteSource> stream, const std::shared_ptr<StopSignal>& stream_stop) const;
 
   ChannelConfig channel_;
   ChannelReadOptions options_;

@@ -243,7 +243,7 @@ DetectedCompression detect_compression(std::span<const std::byte> prefix) {
 
 std::unique_ptr<ByteSource> decompressing(std::unique_ptr<ByteSource> inner, CompressionMode mode,
                                           std::size_t output_chunk_bytes, std::shared_ptr<ReaderCache> cache,
-                                          PlainSignature plain) {
+                                          PlainSignature plain, const ParallelZstdOptions* parallel_zstd) {
   const std::size_t wanted = std::max<std::size_t>(4, plain.matches != nullptr ? plain.bytes : 0);
   Prefix prefix;
   prefix.lent = inner->next();
@@ -271,6 +271,11 @@ std::unique_ptr<ByteSource> decompressing(std::unique_ptr<ByteSource> inner, Com
   if (mode != CompressionMode::kNone && gzip) {
     return std::make_unique<GzipSource>(std::move(inner), std::move(prefix), output_chunk_bytes,
                                         std::move(cache));
+  }
+  if (mode != CompressionMode::kNone && zstd && parallel_zstd != nullptr && parallel_zstd->threads > 1) {
+    const std::span<const std::byte> first = prefix.bytes();
+    return std::make_unique<ParallelZstdSource>(
+        std::move(inner), std::vector<std::byte>(first.begin(), first.end()), *parallel_zstd);
   }
   if (mode != CompressionMode::kNone && zstd) {
     return std::make_unique<ZstdSource>(std::move(inner), std::move(prefix), output_chunk_bytes,

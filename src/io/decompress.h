@@ -9,6 +9,7 @@
 #include <span>
 
 #include "io/byte_source.h"
+#include "io/parallel_zstd_source.h"
 #include "io/reader_cache.h"
 
 namespace chanload::io {
@@ -38,11 +39,13 @@ inline constexpr std::size_t kCompressionMagicBytes = 4;
 
 // Wraps inner; the result reads the decompressed bytes (or inner's bytes, when not compressed).
 // Corrupt or truncated data is a DataError naming the origin and the compressed offset. The output
-// buffer comes from cache when one is given (it may be null).
+// buffer comes from cache when one is given (it may be null). With parallel_zstd (threads > 1), a
+// zstd stream is decoded several frames at once on threads of its own (io/parallel_zstd_source.h).
 std::unique_ptr<ByteSource> decompressing(std::unique_ptr<ByteSource> inner, CompressionMode mode,
                                           std::size_t output_chunk_bytes,
                                           std::shared_ptr<ReaderCache> cache = nullptr,
-                                          PlainSignature plain = {});
+                                          PlainSignature plain = {},
+                                          const ParallelZstdOptions* parallel_zstd = nullptr);
 
 // Whether a source made by decompressing() decompresses (gzip or zstd) rather than passing bytes on.
 [[nodiscard]] bool decompresses(const ByteSource& source);

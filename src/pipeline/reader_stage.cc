@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "format/record_reader.h"
+#include "io/parallel_zstd_source.h"
 #include "io/reader_cache.h"
 #include "io/stop_signal.h"
 #include "pipeline/object_pieces.h"
@@ -126,6 +127,22 @@ ReaderStage::ReaderStage(const ChannelConfig& channel, ReaderStageOptions option
   // objects) decompress each stream ahead of its framing instead of idling.
   const std::size_t read_at_once = mode_ == InputMode::kPipe ? 1 : objects_.size();
   read_ahead_pieces_ = options_.objects_in_flight > read_at_once ? kReadAheadPieces : 0;
+  // The same spare threads decode a zstd stream's frames at once (Pipe mode: one frame or more per
+  // S3 object), holding half the object's share of the buffer ahead.
+  if (read_ahead_pieces_ != 0) {
+    zstd_frame_threads_ =
+        std::max<std::size_t>(2, options_.objects_in_flight / std::max<std::size_t>(read_at_once, 1));
+    zstd_frame_budget_bytes_ = feed_cap_bytes_ / 2;
+  }
+  // What a source that may read ahead holds beyond a plain one: pieces read ahead, or zstd frames.
+  if (read_ahead_pieces_ != 0) {
+    io::ParallelZstdOptions frames;
+    frames.threads = zstd_frame_threads_;
+    frames.output_chunk_bytes = chunk_bytes_;
+    frames.output_budget_bytes = zstd_frame_budget_bytes_;
+    frames.input_budget_bytes = zstd_frame_budget_bytes_ / 4;
+    read_ahead_source_bytes_ = std::max((read_ahead_pieces_ + 1) * chunk_bytes_, frames.bytes_bound());
+  }
   cache_ = options_.read.cache ? options_.read.cache : std::make_shared<io::ReaderCache>();
   threads_list_.reserve(threads_);
   for (std::size_t i = 0; i < threads_; ++i) threads_list_.emplace_back([this] { read_loop(); });
@@ -228,6 +245,8 @@ void ReaderStage::open_feed(Feed& feed, std::uint64_t epoch) {
   read.chunk_bytes = chunk_bytes_;
   read.byte_range.reset();  // planned into objects_ already
   read.read_ahead_pieces = read_ahead_pieces_;
+  read.zstd_frame_threads = zstd_frame_threads_;
+  read.zstd_frame_budget_bytes = zstd_frame_budget_bytes_;
   if (mode_ == InputMode::kFile) read.objects = std::vector<io::ChannelObject>{objects_[feed.object]};
   feed.source = std::make_unique<io::ChannelSource>(channel_, std::move(read));
   feed.reader = std::make_unique<format::RecordReader>(*feed.source, options_.record_format, options_.framer);
@@ -438,9 +457,8 @@ std::size_t ReaderStage::bytes_held() const {
   std::lock_guard lock(mutex_);
   // Blocks (waiting, taken and lent on, or kept for reuse), and what each open source keeps: its
   // reads in flight (queue depth 4) and a decompressed chunk, and, when it may read ahead, the
-  // chunks it reads ahead and the one it lends.
-  return blocks + open_sources_ * 5 * chunk_bytes_ +
-         open_read_ahead_sources_ * (read_ahead_pieces_ + 1) * chunk_bytes_;
+  // chunks it reads ahead and the one it lends, or the zstd frames it decodes ahead.
+  return blocks + open_sources_ * 5 * chunk_bytes_ + open_read_ahead_sources_ * read_ahead_source_bytes_;
 }
 
 ReaderStageStats ReaderStage::stats() const {

@@ -130,7 +130,10 @@ class ReaderStage {
   std::size_t block_bytes_ = 0;
   std::size_t read_ahead_pieces_ = 0;                 // ChannelReadOptions::read_ahead_pieces of every source
   static constexpr std::size_t kReadAheadPieces = 2;  // double buffering: enough to overlap the two
-  std::size_t chunk_bytes_ = 0;                       // each open object's reads (and decompressed output)
+  std::size_t zstd_frame_threads_ = 0;                // ChannelReadOptions::zstd_frame_threads
+  std::size_t zstd_frame_budget_bytes_ = 0;
+  std::size_t read_ahead_source_bytes_ = 0;  // what one source that may read ahead holds, at most
+  std::size_t chunk_bytes_ = 0;              // each open object's reads (and decompressed output)
   std::shared_ptr<io::ReaderCache> cache_;
 
   mutable std::mutex mutex_;
