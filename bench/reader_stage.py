@@ -10,6 +10,8 @@ cut at line ends), read end to end by `chanload read`:
   gzip pipe    the 8 gzip objects through one FIFO (Pipe mode; `chanload pipe-feed` plays the
                platform), as lines: inflating read ahead of the framing (the default) against
                --objects-in-flight 1 (one thread does both), and igzip -dc over the objects
+  zstd pipe    the 8 zstd objects through one FIFO, as lines: their frames decoded at once (the
+               default) against --objects-in-flight 1 (one thread), and zstd -dc over the objects
   plain CSV    one uncompressed object of --plain-mib, decoded, at --threads 2 (its pieces framed by
                two reader threads, and by one) against --threads 1 --objects-in-flight 1
   plain lines  the same object as lines (framing only): two reader threads against one
@@ -21,7 +23,7 @@ Every command writes to /dev/null. Prints a Markdown table of median times and r
 faster than the reference row of its case).
 
     .venv/bin/python bench/reader_stage.py [--size-mib 256] [--objects 8] [--plain-mib 512] [--runs 5]
-        [--cases gzip,zstd,pipe,csv,plain] [--chanload PATH]
+        [--cases gzip,zstd,pipe,zstdpipe,csv,plain] [--chanload PATH] [--compare PATH]
 """
 import argparse
 import os
@@ -59,8 +61,9 @@ def main():
     parser.add_argument("--objects", type=int, default=8)
     parser.add_argument("--plain-mib", type=int, default=512)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--cases", default="gzip,zstd,pipe,csv,plain")
+    parser.add_argument("--cases", default="gzip,zstd,pipe,zstdpipe,csv,plain")
     parser.add_argument("--chanload", default=str(REPO / "build" / "release" / "chanload"))
+    parser.add_argument("--compare", help="another chanload build: its rows run interleaved with --chanload's")
     args = parser.parse_args()
     missing = [name for name in ("igzip", "zstd") if shutil.which(name) is None]
     if missing:
@@ -74,7 +77,8 @@ def main():
             '{"gz": {"TrainingInputMode": "File", "ContentType": "text/csv"},'
             ' "zst": {"TrainingInputMode": "File", "ContentType": "text/csv"},'
             ' "plain": {"TrainingInputMode": "File", "ContentType": "text/csv"},'
-            ' "gzpipe": {"TrainingInputMode": "Pipe", "ContentType": "text/csv"}}')
+            ' "gzpipe": {"TrainingInputMode": "Pipe", "ContentType": "text/csv"},'
+            ' "zstpipe": {"TrainingInputMode": "Pipe", "ContentType": "text/csv"}}')
         gz_files, zst_files = [], []
         for channel in ("gz", "zst", "plain"):
             (root / "input" / "data" / channel).mkdir(parents=True)
@@ -94,54 +98,78 @@ def main():
         if "plain" in wanted:
             big = csv_block(args.plain_mib)
             (root / "input" / "data" / "plain" / "big.csv").write_bytes(big[: big.rindex(b"\n") + 1])
-        c = args.chanload
-        read = lambda channel, *extra: [c, "read", "--root", str(root), "--channel", channel, *extra]
 
-        def timed_pipe(*extra):
-            # The feed starts first and waits for its reader, as the platform does; the time is the
-            # reader's, from its start to its last record.
-            feed = subprocess.Popen([c, "pipe-feed", "--root", str(root), "--channel", "gzpipe", *gz_files])
-            try:
-                return timed(read("gzpipe", "--format", "lines", *extra))
-            finally:
-                feed.wait()
-        cases = {
-            "gzip lines": {
-                "chanload read --format lines": lambda: timed(read("gz", "--format", "lines")),
-                "chanload read --format lines --objects-in-flight 1":
-                    lambda: timed(read("gz", "--format", "lines", "--objects-in-flight", "1")),
-                "igzip -dc (one stream)": lambda: timed(["igzip", "-dc", *gz_files]),
-            },
-            "zstd lines": {
-                "chanload read --format lines": lambda: timed(read("zst", "--format", "lines")),
-                "chanload read --format lines --objects-in-flight 1":
-                    lambda: timed(read("zst", "--format", "lines", "--objects-in-flight", "1")),
-                "zstd -dc (one stream)": lambda: timed(["zstd", "-dc", *zst_files]),
-            },
-            "gzip lines, Pipe mode": {
-                "chanload read --format lines (read ahead)": lambda: timed_pipe(),
-                "chanload read --format lines --objects-in-flight 1": lambda: timed_pipe("--objects-in-flight", "1"),
-                "igzip -dc (one stream)": lambda: timed(["igzip", "-dc", *gz_files]),
-            },
-            "gzip CSV, decoded": {
-                "chanload read": lambda: timed(read("gz")),
-                "chanload read --objects-in-flight 1": lambda: timed(read("gz", "--objects-in-flight", "1")),
-            },
-            "plain CSV, one object, decoded": {
-                "chanload read --threads 2": lambda: timed(read("plain", "--threads", "2")),
-                "chanload read --threads 2 --objects-in-flight 1":
-                    lambda: timed(read("plain", "--threads", "2", "--objects-in-flight", "1")),
-                "chanload read --threads 1 --objects-in-flight 1":
-                    lambda: timed(read("plain", "--threads", "1", "--objects-in-flight", "1")),
-            },
-            "plain lines, one object": {
-                "chanload read --format lines --objects-in-flight 2":
-                    lambda: timed(read("plain", "--format", "lines", "--objects-in-flight", "2")),
-                "chanload read --format lines --objects-in-flight 1":
-                    lambda: timed(read("plain", "--format", "lines", "--objects-in-flight", "1")),
-            },
-        }
-        keys = {"gzip lines": "gzip", "gzip lines, Pipe mode": "pipe", "zstd lines": "zstd", "gzip CSV, decoded": "csv",
+        def build(c):
+            read = lambda channel, *extra: [c, "read", "--root", str(root), "--channel", channel, *extra]
+
+            def timed_pipe(*extra, channel="gzpipe", files=gz_files):
+                # The feed starts first and waits for its reader, as the platform does; the time is the
+                # reader's, from its start to its last record.
+                feed = subprocess.Popen([c, "pipe-feed", "--root", str(root), "--channel", channel, *files])
+                try:
+                    return timed(read(channel, "--format", "lines", *extra))
+                finally:
+                    feed.wait()
+            cases = {
+                "gzip lines": {
+                    "chanload read --format lines": lambda: timed(read("gz", "--format", "lines")),
+                    "chanload read --format lines --objects-in-flight 1":
+                        lambda: timed(read("gz", "--format", "lines", "--objects-in-flight", "1")),
+                    "igzip -dc (one stream)": lambda: timed(["igzip", "-dc", *gz_files]),
+                },
+                "zstd lines": {
+                    "chanload read --format lines": lambda: timed(read("zst", "--format", "lines")),
+                    "chanload read --format lines --objects-in-flight 1":
+                        lambda: timed(read("zst", "--format", "lines", "--objects-in-flight", "1")),
+                    "zstd -dc (one stream)": lambda: timed(["zstd", "-dc", *zst_files]),
+                },
+                "gzip lines, Pipe mode": {
+                    "chanload read --format lines (read ahead)": lambda: timed_pipe(),
+                    "chanload read --format lines --objects-in-flight 1": lambda: timed_pipe("--objects-in-flight", "1"),
+                    "igzip -dc (one stream)": lambda: timed(["igzip", "-dc", *gz_files]),
+                },
+                "zstd lines, Pipe mode": {
+                    "chanload read --format lines (frames at once)":
+                        lambda: timed_pipe(channel="zstpipe", files=zst_files),
+                    "chanload read --format lines --objects-in-flight 1":
+                        lambda: timed_pipe("--objects-in-flight", "1", channel="zstpipe", files=zst_files),
+                    "zstd -dc (one stream)": lambda: timed(["zstd", "-dc", *zst_files]),
+                },
+                "gzip CSV, decoded": {
+                    "chanload read": lambda: timed(read("gz")),
+                    "chanload read --objects-in-flight 1": lambda: timed(read("gz", "--objects-in-flight", "1")),
+                },
+                "plain CSV, one object, decoded": {
+                    "chanload read --threads 2": lambda: timed(read("plain", "--threads", "2")),
+                    "chanload read --threads 2 --objects-in-flight 1":
+                        lambda: timed(read("plain", "--threads", "2", "--objects-in-flight", "1")),
+                    "chanload read --threads 1 --objects-in-flight 1":
+                        lambda: timed(read("plain", "--threads", "1", "--objects-in-flight", "1")),
+                },
+                "plain lines, one object": {
+                    "chanload read --format lines --objects-in-flight 2":
+                        lambda: timed(read("plain", "--format", "lines", "--objects-in-flight", "2")),
+                    "chanload read --format lines --objects-in-flight 1":
+                        lambda: timed(read("plain", "--format", "lines", "--objects-in-flight", "1")),
+                },
+            }
+            return cases
+
+        cases = build(args.chanload)
+        if args.compare:
+            # Each chanload row again with the other build, interleaved in the same runs; the
+            # reference rows (the tools) stay last.
+            other = build(args.compare)
+            for case, commands in cases.items():
+                merged = {}
+                for name, run in commands.items():
+                    if name.startswith("chanload"):
+                        merged[name] = run
+                        merged[name + " [compare]"] = other[case][name]
+                merged.update({name: run for name, run in commands.items() if not name.startswith("chanload")})
+                cases[case] = merged
+        keys = {"gzip lines": "gzip", "gzip lines, Pipe mode": "pipe", "zstd lines": "zstd",
+                "zstd lines, Pipe mode": "zstdpipe", "gzip CSV, decoded": "csv",
                 "plain CSV, one object, decoded": "plain", "plain lines, one object": "plain"}
         cases = {case: commands for case, commands in cases.items() if keys[case] in wanted}
         for files in (gz_files, zst_files):  # into the page cache

@@ -30,32 +30,8 @@ using namespace std::chrono_literals;
 using chanload::testing::drain;
 using chanload::testing::random_bytes;
 using chanload::testing::TestTree;
+using chanload::testing::zstd_frame;
 using Clock = std::chrono::steady_clock;
-
-// One zstd frame of text; `declared` writes the content size in the header, `checksum` the
-// 4-byte checksum after the last block.
-std::string zstd_frame(const std::string& text, int level = 3, bool checksum = false, bool declared = true) {
-  ZSTD_CCtx* context = ZSTD_createCCtx();
-  ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level);
-  ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, checksum ? 1 : 0);
-  ZSTD_CCtx_setParameter(context, ZSTD_c_contentSizeFlag, declared ? 1 : 0);
-  std::string out(ZSTD_compressBound(text.size()), '\0');
-  std::size_t size = 0;
-  if (declared) {
-    size = ZSTD_compress2(context, out.data(), out.size(), text.data(), text.size());
-  } else {
-    // Streamed: the size is not known when the header is written.
-    ZSTD_inBuffer in{text.data(), text.size(), 0};
-    ZSTD_outBuffer to{out.data(), out.size(), 0};
-    while (ZSTD_compressStream2(context, &to, &in, ZSTD_e_end) != 0) {
-    }
-    size = to.pos;
-  }
-  ZSTD_freeCCtx(context);
-  EXPECT_FALSE(ZSTD_isError(size));
-  out.resize(size);
-  return out;
-}
 
 // A skippable frame (as pzstd writes before every frame) holding `body`.
 std::string skippable_frame(const std::string& body, unsigned variant = 0) {

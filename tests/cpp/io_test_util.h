@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include <chrono>
 #include <cstddef>
@@ -48,6 +49,25 @@ inline std::string gzip_member(const std::string& text) {
   });
   gzip.write(std::as_bytes(std::span(text)));
   gzip.finish_member();
+  return out;
+}
+
+// One zstd frame of text; `declared` writes the content size in its header, `checksum` the 4-byte
+// checksum after its last block.
+inline std::string zstd_frame(const std::string& text, int level = 3, bool checksum = false,
+                              bool declared = true) {
+  ZSTD_CCtx* context = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level);
+  ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, checksum ? 1 : 0);
+  ZSTD_CCtx_setParameter(context, ZSTD_c_contentSizeFlag, declared ? 1 : 0);
+  std::string out(ZSTD_compressBound(text.size()), '\0');
+  ZSTD_inBuffer in{text.data(), text.size(), 0};
+  ZSTD_outBuffer to{out.data(), out.size(), 0};
+  if (declared) ZSTD_CCtx_setPledgedSrcSize(context, text.size());
+  std::size_t left = 1;
+  while (left != 0 && !ZSTD_isError(left)) left = ZSTD_compressStream2(context, &to, &in, ZSTD_e_end);
+  ZSTD_freeCCtx(context);
+  out.resize(ZSTD_isError(left) ? 0 : to.pos);
   return out;
 }
 

@@ -255,6 +255,44 @@ TEST(ReaderStage, PipeModeReadsEachEpochsFifo) {
   }
 }
 
+// Pipe mode as the platform gives a channel of .zst objects: their frames end to end in one FIFO,
+// decoded frames at once on the stage's spare threads, the records in stream order, and the memory
+// inside what bytes_held() says the stage may hold.
+TEST(ReaderStage, PipeModeDecodesAFifoOfZstdObjectsFramesAtOnceInOrder) {
+  TestTree tree;
+  tree.write_config("inputdataconfig.json", R"({"train": {"TrainingInputMode": "Pipe"}})");
+  std::filesystem::create_directories(tree.root() / "input/data");
+  std::string stream;
+  std::vector<std::string> expected;
+  for (int object = 0; object < 6; ++object) {
+    std::string text;
+    for (int line = 0; line < 40000; ++line) {
+      expected.push_back(std::to_string(object) + "." + std::to_string(line));
+      text += expected.back() + "\n";
+    }
+    stream += chanload::testing::zstd_frame(text);
+  }
+  ReaderStageOptions options;
+  options.objects_in_flight = 3;
+  options.buffer_bytes = std::size_t{4} << 20;
+  ReaderStage stage(tree.environment().channel("train"), options);
+  std::thread writer = chanload::testing::fifo_writer((tree.root() / "input/data/train_0").string(), stream);
+  stage.start_epoch(0);
+  std::vector<std::string> got;
+  std::size_t most = 0;
+  while (auto record = stage.next()) {
+    got.emplace_back(reinterpret_cast<const char*>(record->payload.data()), record->payload.size());
+    if (got.size() % 8192 == 0) {
+      std::this_thread::sleep_for(1ms);  // a slow consumer: the frames ahead fill their budget
+      most = std::max(most, stage.bytes_held());
+    }
+  }
+  writer.join();
+  EXPECT_EQ(got, expected);
+  EXPECT_GT(most, 0U);
+  EXPECT_LE(most, std::size_t{16} << 20);
+}
+
 TEST(ReaderStage, StopEndsAConsumerWaitingForAFifo) {
   TestTree tree;
   tree.write_config("inputdataconfig.json", R"({"train": {"TrainingInputMode": "Pipe"}})");
