@@ -157,6 +157,15 @@ std::unique_ptr<ByteSource> parallel(std::string stream, ParallelZstdOptions opt
                        CompressionMode::kAuto, 64 << 10, nullptr, {}, &options);
 }
 
+// Appends the source's bytes to `got` until its end or its error (which propagates, `got` kept).
+void drain_into(ByteSource& source, std::string& got) {
+  while (true) {
+    const auto piece = source.next();
+    if (piece.empty()) return;
+    got.append(reinterpret_cast<const char*>(piece.data()), piece.size());
+  }
+}
+
 TEST(ParallelZstdSource, GivesEveryFramesBytesInStreamOrder) {
   std::string text;
   const std::string stream = many_frames(12, 200000, &text);
@@ -204,11 +213,7 @@ TEST(ParallelZstdSource, ACorruptFrameFailsAfterTheFramesBeforeIt) {
   auto source = parallel(a + b + c, options);
   std::string got;
   try {
-    while (true) {
-      const auto piece = source->next();
-      if (piece.empty()) break;
-      got.append(reinterpret_cast<const char*>(piece.data()), piece.size());
-    }
+    drain_into(*source, got);
     FAIL() << "no error";
   } catch (const DataError& e) {
     EXPECT_EQ(e.origin(), "train_0");
@@ -229,11 +234,7 @@ TEST(ParallelZstdSource, AStreamEndingInsideAFrameIsTruncatedAfterItsBytes) {
   auto source = parallel(zstd_frame(first) + second.substr(0, second.size() / 2), options);
   std::string got;
   try {
-    while (true) {
-      const auto piece = source->next();
-      if (piece.empty()) break;
-      got.append(reinterpret_cast<const char*>(piece.data()), piece.size());
-    }
+    drain_into(*source, got);
     FAIL() << "no error";
   } catch (const DataError& e) {
     EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
@@ -247,15 +248,7 @@ TEST(ParallelZstdSource, GarbageAfterAFrameFailsAfterItsBytes) {
   options.threads = 2;
   auto source = parallel(zstd_frame(first) + "not zstd at all", options);
   std::string got;
-  EXPECT_THROW(
-      {
-        while (true) {
-          const auto piece = source->next();
-          if (piece.empty()) break;
-          got.append(reinterpret_cast<const char*>(piece.data()), piece.size());
-        }
-      },
-      DataError);
+  EXPECT_THROW(drain_into(*source, got), DataError);
   EXPECT_EQ(got, first);
 }
 
