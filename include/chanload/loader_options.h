@@ -129,8 +129,10 @@ struct LoaderOptions {
   bool follow_links_outside_channel = false;
 
   std::size_t threads = 0;  // decode workers; 0: the cores available, at most 8
-  // File mode: threads reading, decompressing and framing objects, several at once; 0: the cores
-  // available, at most 8. Speed only: the order does not depend on it.
+  // Threads reading, decompressing and framing objects, several at once (File mode); those beyond
+  // the objects read at once (Pipe mode's one FIFO, or few objects) decompress a stream ahead of its
+  // framing and decode a zstd stream's frames at once. 0: the cores available, at most 8. Speed
+  // only: the order does not depend on it.
   std::size_t objects_in_flight = 0;
   std::size_t prefetch_batches = 4;  // batches prepared ahead of the consumer
   std::size_t memory_budget_bytes = std::size_t{1} << 30;

@@ -205,7 +205,8 @@ constexpr std::array<Entry, 30> kEntries{{
       {},
       {},
       {},
-      "File mode: threads reading, decompressing and framing objects (0: the cores, at most 8)"},
+      "Threads reading, decompressing and framing objects (File mode), or decompressing a FIFO ahead "
+      "and its zstd frames at once (Pipe mode) (0: the cores, at most 8)"},
      [](Target& t, const LoaderOptionValue& v) { t.options.objects_in_flight = count(v); },
      [](const LoaderOptions& o) { return text_of(std::uint64_t{o.objects_in_flight}); }},
     {{"prefetch_batches", K::kCount, {}, {}, {}, "Batches prepared ahead of the consumer"},
