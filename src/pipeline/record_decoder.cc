@@ -1,6 +1,7 @@
 #include "pipeline/record_decoder.h"
 
 #include <iostream>
+#include <new>
 #include <string>
 #include <utility>
 
@@ -11,18 +12,34 @@ BadRecordLog::BadRecordLog(BadRecords policy, std::uint64_t max_warnings, std::o
 
 void BadRecordLog::reject(const DataError& error) {
   if (policy_ == BadRecords::kError) throw error;
-  bool last = false;
+  std::uint64_t number = 0;
   {
     std::lock_guard lock(mutex_);
     ++count_;
     if (policy_ != BadRecords::kWarn || written_ >= max_warnings_) return;
-    last = ++written_ == max_warnings_;
+    number = ++written_;
   }
   // Written after the lock: a slow stderr (a full pipe) must not hold up stats() or other workers.
-  std::string line = std::string("chanload: skipped bad record: ") + error.what() +
-                     (last ? " (further bad records are only counted: see the stats)" : "") + "\n";
-  std::lock_guard lock(write_mutex_);
-  *warnings_ << line;
+  // Numbered and written out in turn: two threads between the locks must not swap their lines, or
+  // the "only counted" line would not be the last.
+  const bool last = number == max_warnings_;
+  std::string line;
+  try {
+    line = std::string("chanload: skipped bad record: ") + error.what() +
+           (last ? " (further bad records are only counted: see the stats)" : "") + "\n";
+  } catch (const std::bad_alloc&) {
+    // A warning that cannot be built is not written, but its turn still passes: the numbers after it
+    // must not wait for it.
+  }
+  {
+    std::unique_lock lock(write_mutex_);
+    // Every number below this one belongs to a thread already past mutex_ and about to write: the
+    // wait ends as soon as they have, whatever the other threads do.
+    write_turn_.wait(lock, [&] { return lines_written_ + 1 == number; });
+    *warnings_ << line;
+    ++lines_written_;
+  }
+  write_turn_.notify_all();
 }
 
 std::uint64_t BadRecordLog::count() const {

@@ -7,6 +7,7 @@
 #include <chanload/errors.h>
 #include <chanload/loader_options.h>
 
+#include <condition_variable>
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
@@ -42,9 +43,13 @@ class BadRecordLog {
   std::uint64_t max_warnings_;
   std::ostream* warnings_;
   mutable std::mutex mutex_;  // the counts
-  std::mutex write_mutex_;    // one warning line at a time, taken without mutex_
+  // One warning line at a time, taken without mutex_, in the order of the warnings' numbers: the line
+  // saying that the rest are only counted is the last one written whatever the threads.
+  std::mutex write_mutex_;
+  std::condition_variable write_turn_;
   std::uint64_t count_ = 0;
-  std::uint64_t written_ = 0;
+  std::uint64_t written_ = 0;        // warnings numbered (under mutex_)
+  std::uint64_t lines_written_ = 0;  // warnings written out (under write_mutex_)
 };
 
 class RecordDecoder {
