@@ -13,6 +13,10 @@ struct StageStats {
   double busy_seconds = 0;     // working (summed over the stage's threads)
   double starved_seconds = 0;  // waiting for input (the stage before it)
   double blocked_seconds = 0;  // waiting for room (the consumer has not taken enough batches)
+  // CPU time the stage's threads used (summed): busy_seconds less the time other threads and
+  // processes took the cores from them. What sizing divides by (chanload bench): on a machine
+  // whose cores are all busy, busy_seconds counts the waits for a core as work.
+  double cpu_seconds = 0;
 };
 
 struct LoaderStats {

@@ -10,7 +10,8 @@ nlohmann::ordered_json stage_json(const StageStats& stage) {
           {"records", stage.records},
           {"busy_seconds", stage.busy_seconds},
           {"starved_seconds", stage.starved_seconds},
-          {"blocked_seconds", stage.blocked_seconds}};
+          {"blocked_seconds", stage.blocked_seconds},
+          {"cpu_seconds", stage.cpu_seconds}};
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "io/stop_signal.h"
 #include "pipeline/object_pieces.h"
 #include "pipeline/random.h"
+#include "pipeline/thread_clock.h"
 
 namespace chanload::pipeline {
 namespace {
@@ -262,6 +263,7 @@ void ReaderStage::open_feed(Feed& feed, std::uint64_t epoch) {
 // object ends (the feed is done, after its source is closed).
 void ReaderStage::run_feed(Feed& feed, std::uint64_t epoch) {
   const auto started = Clock::now();
+  const double cpu_started = thread_cpu_seconds();
   std::uint64_t records = 0;
   std::uint64_t payload_bytes = 0;
   std::uint64_t dropped = 0;
@@ -343,6 +345,7 @@ void ReaderStage::run_feed(Feed& feed, std::uint64_t epoch) {
     stats_.payload_bytes += payload_bytes;
     stats_.dropped += dropped;
     stats_.busy_seconds += seconds_since(started);
+    stats_.cpu_seconds += thread_cpu_seconds() - cpu_started;
   }
   blocks_.notify_all();
   task_ready_.notify_all();  // another thread may take this task up again, or the next one

@@ -80,6 +80,7 @@ struct ReaderStageStats {
   std::uint64_t dropped = 0;        // refused by keep
   std::uint64_t objects = 0;        // read to their end
   double busy_seconds = 0;          // reader threads reading, decompressing, framing (summed)
+  double cpu_seconds = 0;           // the CPU time of that work (summed)
   double blocked_seconds = 0;       // reader threads with no task that has room (summed)
   double starved_seconds = 0;       // the consumer waiting for records
 };

@@ -110,6 +110,14 @@ TEST(Loader, DeliversCsvInDataOrderWithParallelDecode) {
   EXPECT_EQ(stats.batch.bytes, stats.read.bytes);  // one shard: it packs every payload framed
   EXPECT_GT(stats.batch.busy_seconds, 0.0);
   EXPECT_GT(stats.read.busy_seconds, 0.0);
+  // CPU time: positive, and never more than the time a stage was busy (a thread's CPU time is at
+  // most its wall time; the slack: the clocks' reads, and the few instructions of each wait that
+  // busy_seconds leaves out).
+  for (const StageStats* stage : {&stats.read, &stats.batch, &stats.decode}) {
+    EXPECT_GT(stage->cpu_seconds, 0.0);
+    EXPECT_LE(stage->cpu_seconds, stage->busy_seconds * 1.1 + 0.02);
+  }
+  EXPECT_NE(stats.to_json().find("\"cpu_seconds\""), std::string::npos);
   EXPECT_NE(stats.to_json().find("\"batch\":{\"bytes\""), std::string::npos);
 }
 
@@ -732,6 +740,9 @@ TEST(Loader, SlowConsumerBacksUpTheReaderWithinTheMemoryBudget) {
   EXPECT_EQ(rows, 200000U);
   const LoaderStats done = loader.stats();
   EXPECT_GT(done.read.blocked_seconds, 0.25);  // the reader waited out the consumer's pause
+  // Waiting uses no CPU: the pause is in neither stage's CPU time, which stays within its busy time.
+  EXPECT_LE(done.read.cpu_seconds, done.read.busy_seconds * 1.1 + 0.02);
+  EXPECT_LE(done.batch.cpu_seconds, done.batch.busy_seconds * 1.1 + 0.02);
   EXPECT_LE(done.peak_memory_bytes, options.memory_budget_bytes);
 }
 
