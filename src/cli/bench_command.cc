@@ -19,6 +19,8 @@
 #include "memory/device_transfer.h"
 #include "sizing/bench_report.h"
 #include "sizing/bench_run.h"
+#include "sizing/instance_report.h"
+#include "sizing/instance_types.h"
 
 namespace chanload::cli {
 namespace {
@@ -46,6 +48,11 @@ struct BenchOptions {
   std::string generate;
   bool json = false;
   bool no_progress = false;
+  std::optional<std::string> instances;  // a pattern ("" for every type)
+  std::string instance_table;
+  std::string plot;
+  double training_cores_per_gpu = sizing::FitAssumptions{}.training_cores_per_gpu;
+  double core_speed = sizing::FitAssumptions{}.core_speed;
 };
 
 // A private directory for the generated data and the bench's job tree, removed at the end unless the
@@ -78,7 +85,14 @@ class WorkDir {
 
 int run_bench(const BenchOptions& options) {
   std::signal(SIGPIPE, SIG_IGN);  // a FIFO reader that stops early is an error from write(), not a signal
-  if (options.records_per_gpu_per_second.has_value() != (options.gpus > 0)) {
+  if (options.instances && !options.records_per_gpu_per_second) {
+    throw ConfigError("--instances needs --records-per-gpu-per-sec: what each GPU consumes");
+  }
+  if (!options.plot.empty() && !options.instances) throw ConfigError("--plot draws --instances' answer");
+  if (!options.instance_table.empty() && !options.instances) {
+    throw ConfigError("--instance-table goes with --instances");
+  }
+  if (!options.instances && options.records_per_gpu_per_second.has_value() != (options.gpus > 0)) {
     throw ConfigError("--gpus and --records-per-gpu-per-sec go together");
   }
   if (options.target_records_per_second && options.gpus > 0) {
@@ -118,6 +132,20 @@ int run_bench(const BenchOptions& options) {
   target.gpus = options.gpus;
   target.records_per_gpu_per_second = options.records_per_gpu_per_second.value_or(0);
 
+  // Read before the measuring starts: a table that does not parse is an error now, not in minutes.
+  std::optional<sizing::InstanceTable> table;
+  if (options.instances) {
+    table = sizing::load_instance_table(
+        options.instance_table.empty() ? std::nullopt : std::optional(options.instance_table));
+  }
+  if (table && sizing::match_instances(*table, *options.instances).empty()) {
+    throw ConfigError("--instances " + *options.instances + ": no instance type in " + table->origin +
+                      " matches (a substring such as p4d, or a glob such as 'ml.g5.*')");
+  }
+  if (options.instances && options.gpus == 0) {
+    target.gpus = 1;  // this machine's own answer: one GPU at the rate asked
+  }
+
   const WorkDir work_dir(options.work_dir);
   config.work_dir = work_dir.path();
   sizing::BenchReport report;
@@ -125,10 +153,25 @@ int run_bench(const BenchOptions& options) {
     ProgressLine progress(stderr, !options.no_progress);
     report = sizing::run_bench(config, target, [&](const std::string& step) { progress.step(step); });
   }
+  std::optional<sizing::InstanceReport> instances;
+  if (options.instances) {
+    sizing::FitAssumptions assumptions;
+    assumptions.training_cores_per_gpu = options.training_cores_per_gpu;
+    assumptions.core_speed = options.core_speed;
+    instances = sizing::fit_instances(report, *table, *options.instances, *options.records_per_gpu_per_second,
+                                      LoaderOptions{}.memory_budget_bytes, assumptions);
+  }
   if (options.json) {
-    std::cout << sizing::report_json(report).dump(2) << '\n';
+    nlohmann::json out = sizing::report_json(report);
+    if (instances) out["instances"] = sizing::instances_json(*instances);
+    std::cout << out.dump(2) << '\n';
   } else {
     std::cout << sizing::report_table(report);
+    if (instances) std::cout << sizing::instances_table(*instances);
+  }
+  if (!options.plot.empty()) {
+    sizing::plot_instances(*instances, options.plot);
+    if (!options.json) std::cout << "chart: " << options.plot << "\n";
   }
   return 0;
 }
@@ -208,6 +251,28 @@ CommandRunner add_bench_command(CLI::App& app) {
       "--generate", options->generate,
       "Only write the generated data (--format, --rows, --columns, --files, --compression) into "
       "this folder, and stop");
+  command
+      ->add_option("--instances", options->instances,
+                   "Which SageMaker instance types keep their GPUs fed at --records-per-gpu-per-sec: those "
+                   "whose name holds PATTERN (p4d, g5.) or matches it as a glob ('ml.g6*'); no PATTERN: "
+                   "every type in the table")
+      ->expected(0, 1)
+      ->default_str("");
+  command->add_option("--instance-table", options->instance_table,
+                      "An instance table of your own (data/instance_types.json's schema; default: the "
+                      "built-in one)");
+  command->add_option("--plot", options->plot,
+                      "Draw --instances' answer into this PNG (needs python3 with matplotlib)");
+  command
+      ->add_option("--training-cores-per-gpu", options->training_cores_per_gpu,
+                   "With --instances: cores each GPU's training process keeps from the loader")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  command
+      ->add_option("--core-speed", options->core_speed,
+                   "With --instances: an instance core's speed for the loader against this machine's")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   command->add_flag("--json", options->json, "Print the JSON report instead of the table");
   command->add_flag("--no-progress", options->no_progress, "No progress line on the terminal");
   return [options] { return run_bench(*options); };

@@ -34,6 +34,14 @@ json by_threads_json(const std::vector<Throughput>& passes, const std::vector<st
   return out;
 }
 
+json costs_json(const LoaderCosts& costs) {
+  return {{"reader_cpu_seconds_per_record", costs.reader},
+          {"batcher_cpu_seconds_per_record", costs.batcher},
+          {"decode_cpu_seconds_per_record", costs.decode},
+          {"reader_threads", costs.reader_threads},
+          {"measured_in_loader", costs.measured_in_loader}};
+}
+
 template <typename T>
 json optional_json(const std::optional<T>& value) {
   return value ? json(*value) : json(nullptr);
@@ -85,6 +93,12 @@ json report_json(const BenchReport& report) {
         {"records_per_second", rows_per_second(report, pinned)}};
   }
   const Sizing& s = report.sizing;
+  json costs_by_threads = json::array();
+  for (std::size_t i = 0; i < report.end_to_end_costs.size(); ++i) {
+    json entry = costs_json(report.end_to_end_costs[i]);
+    entry["threads"] = i + 1;
+    costs_by_threads.push_back(entry);
+  }
   return {
       {"machine", {{"cores", report.cores}, {"cpu", report.cpu}}},
       {"data",
@@ -106,6 +120,7 @@ json report_json(const BenchReport& report) {
         {"frame", throughput_json(report.frame)},
         {"decode", by_threads_json(report.decode, nullptr)},
         {"end_to_end", by_threads_json(report.end_to_end, &report.end_to_end_peak_memory)},
+        {"loader_costs", costs_by_threads},
         {"h2d", h2d}}},
       {"h2d_unavailable", report.h2d ? json(nullptr) : json(report.h2d_unavailable)},
       {"shuffle_quality",
@@ -115,7 +130,9 @@ json report_json(const BenchReport& report) {
         {"shuffled_order_correlation", report.shuffle.shuffled_correlation},
         {"shuffled_objects_per_batch", report.shuffle.shuffled_objects_per_batch}}},
       {"sizing",
-       {{"serial_records_per_second", s.serial_records_per_second},
+       {{"costs", costs_json(s.costs)},
+        {"model_error_by_threads", s.model_error},
+        {"serial_records_per_second", s.serial_records_per_second},
         {"decode_records_per_second_per_core", s.decode_records_per_second_per_core},
         {"model_max_records_per_second", s.model_max_records_per_second},
         {"measured_best_records_per_second", s.measured_best_records_per_second},
@@ -183,7 +200,25 @@ std::string report_table(const BenchReport& report) {
     out << line;
   }
   const Sizing& s = report.sizing;
-  out << "\nsizing: limited by " << s.limiting_stage << "; reader ceiling "
+  {
+    char line[320];
+    std::snprintf(line, sizeof line,
+                  "\nloader costs (CPU per record%s): reader stage %.3g us on up to %zu thread(s), batcher "
+                  "%.3g us, decode %.3g us\n",
+                  s.costs.measured_in_loader ? ", its own stats, 1 decode thread" : ", the stages one by one",
+                  s.costs.reader * 1e6, s.costs.reader_threads, s.costs.batcher * 1e6, s.costs.decode * 1e6);
+    out << line;
+    if (!s.model_error.empty()) {
+      out << "model against the measured end to end:";
+      for (std::size_t i = 0; i < s.model_error.size(); ++i) {
+        std::snprintf(line, sizeof line, "%s %zu thread(s) %+.0f%%", i == 0 ? "" : ",", i + 1,
+                      s.model_error[i] * 100);
+        out << line;
+      }
+      out << "\n";
+    }
+  }
+  out << "\nsizing: limited by " << s.limiting_stage << "; one loader's ceiling "
       << si(s.serial_records_per_second, "rec/s") << ", decode "
       << si(s.decode_records_per_second_per_core, "rec/s") << " per core, prefetch memory "
       << si(static_cast<double>(s.prefetch_memory_bytes), "B") << "\n";

@@ -239,6 +239,10 @@ BenchReport run_bench(const BenchConfig& config, const SizingTarget& target,
     progress("end to end, " + std::to_string(t) + " decode thread(s)");
     loader.threads = t;
     std::size_t peak = 0;
+    double read_cpu = 0;
+    double batch_cpu = 0;
+    double decode_cpu = 0;
+    std::uint64_t passes = 0;
     report.end_to_end.push_back(repeat(sample.bytes(), records, config.repeat, [&] {
       const EndToEndPass pass = end_to_end(environment, "bench", loader, sample);
       if (pass.rows != records) {
@@ -246,8 +250,24 @@ BenchReport run_bench(const BenchConfig& config, const SizingTarget& target,
                     std::to_string(records) + " (" + choice.source + ")");
       }
       peak = std::max(peak, pass.peak_memory_bytes);
+      read_cpu += pass.read_cpu_seconds;
+      batch_cpu += pass.batch_cpu_seconds;
+      decode_cpu += pass.decode_cpu_seconds;
+      report.objects_in_flight = pass.objects_in_flight;
+      ++passes;
     }));
     report.end_to_end_peak_memory.push_back(peak);
+    LoaderCosts costs;
+    const double handled = static_cast<double>(passes) * static_cast<double>(records);
+    costs.reader = read_cpu / handled;
+    costs.batcher = batch_cpu / handled;
+    costs.decode = decode_cpu / handled;
+    // Pipe mode reads its one FIFO on one thread; File mode's threads each take an object.
+    costs.reader_threads = config.mode == InputMode::kPipe
+                               ? 1
+                               : std::clamp<std::size_t>(sample_files.size(), 1, report.objects_in_flight);
+    costs.measured_in_loader = true;
+    report.end_to_end_costs.push_back(costs);
   }
 
   progress("shuffle quality");
@@ -278,6 +298,12 @@ BenchReport run_bench(const BenchConfig& config, const SizingTarget& target,
   rates.batch_size = config.batch_size;
   rates.prefetch_batches = config.prefetch_batches;
   if (report.h2d) rates.h2d_pinned_bytes_per_second = report.h2d->pinned_bytes_per_second;
+  // The costs of the one-worker passes: the least contended on a machine of few cores (with every
+  // core decoding, the reader and batcher share them and their caches).
+  if (!report.end_to_end_costs.empty() && report.end_to_end_costs.front().reader > 0 &&
+      report.end_to_end_costs.front().decode > 0) {
+    rates.costs = report.end_to_end_costs.front();
+  }
   report.sizing = size_loader(rates, target);
   return report;
 }

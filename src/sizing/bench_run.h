@@ -62,6 +62,9 @@ struct BenchReport {
   std::vector<Throughput> decode;      // [t - 1]
   std::vector<Throughput> end_to_end;  // [t - 1]
   std::vector<std::size_t> end_to_end_peak_memory;
+  // [t - 1]: the loader's CPU seconds per record in each stage over those passes (its stats).
+  std::vector<LoaderCosts> end_to_end_costs;
+  std::size_t objects_in_flight = 0;  // the loader's reader threads on this machine
   // How mixed the loader delivers the sample, in stored order and shuffled (a window of 1% of the
   // records, the default interleave): LoaderStats' figures from one pass each.
   struct ShuffleQuality {

@@ -22,45 +22,75 @@ std::string rate_text(double records_per_second) {
 }
 
 // The slowest of the serial stages, by name.
-std::string slowest_serial_stage(const StageRates& rates) {
+std::string slowest_serial_stage(const StageRates& rates, const LoaderCosts& costs) {
+  if (costs.measured_in_loader) {
+    const double reader = static_cast<double>(costs.reader_threads) / costs.reader;
+    return costs.batcher > 0 && 1 / costs.batcher < reader ? "batcher" : "reader stage";
+  }
   std::vector<std::pair<double, std::string>> stages = {{rates.read, "read"}, {rates.frame, "frame"}};
   if (rates.decompress) stages.emplace_back(*rates.decompress, "decompress");
   return std::min_element(stages.begin(), stages.end())->second;
 }
 
+double serial_ceiling(const LoaderCosts& costs) {
+  const double reader = static_cast<double>(std::max<std::size_t>(costs.reader_threads, 1)) / costs.reader;
+  return costs.batcher > 0 ? std::min(reader, 1 / costs.batcher) : reader;
+}
+
 }  // namespace
+
+double model_records_per_second(const LoaderCosts& costs, double cores, std::size_t decode_threads) {
+  const double per_record = costs.reader + costs.batcher + costs.decode;
+  return std::min(
+      {static_cast<double>(decode_threads) / costs.decode, serial_ceiling(costs), cores / per_record});
+}
+
+LoaderCosts costs_of(const StageRates& rates) {
+  if (rates.costs) return *rates.costs;
+  LoaderCosts costs;
+  costs.reader = 1 / rates.read + 1 / rates.frame;
+  if (rates.decompress) costs.reader += 1 / *rates.decompress;
+  costs.decode = 1 / rates.decode.front();
+  return costs;
+}
 
 Sizing size_loader(const StageRates& rates, const SizingTarget& target) {
   if (rates.decode.empty() || rates.end_to_end.empty() || rates.read <= 0 || rates.frame <= 0 ||
-      rates.decode.front() <= 0 || (rates.decompress && *rates.decompress <= 0)) {
+      rates.decode.front() <= 0 || (rates.decompress && *rates.decompress <= 0) ||
+      (rates.costs && (rates.costs->reader <= 0 || rates.costs->decode <= 0 || rates.costs->batcher < 0))) {
     throw std::invalid_argument("sizing needs positive read, frame, decode and end-to-end rates");
   }
   Sizing sizing;
-  double serial_seconds_per_record = 1 / rates.read + 1 / rates.frame;
-  if (rates.decompress) serial_seconds_per_record += 1 / *rates.decompress;
-  sizing.serial_records_per_second = 1 / serial_seconds_per_record;
-  sizing.decode_records_per_second_per_core = rates.decode.front();
-  const double cores_per_record = serial_seconds_per_record + 1 / sizing.decode_records_per_second_per_core;
+  sizing.costs = costs_of(rates);
+  const LoaderCosts& costs = sizing.costs;
+  sizing.serial_records_per_second = serial_ceiling(costs);
+  sizing.decode_records_per_second_per_core = 1 / costs.decode;
+  const double serial_cores_per_record = costs.reader + costs.batcher;
+  const double cores_per_record = serial_cores_per_record + costs.decode;
   const double cores = static_cast<double>(std::max<std::size_t>(rates.cores, 1));
   sizing.model_max_records_per_second = std::min(cores / cores_per_record, sizing.serial_records_per_second);
   const auto best = std::max_element(rates.end_to_end.begin(), rates.end_to_end.end());
   sizing.measured_best_records_per_second = *best;
   sizing.measured_best_threads = static_cast<std::size_t>(best - rates.end_to_end.begin()) + 1;
   sizing.prefetch_memory_bytes = (rates.prefetch_batches + 1) * rates.batch_size * rates.decoded_row_bytes;
+  for (std::size_t t = 1; t <= rates.end_to_end.size(); ++t) {
+    const double measured = rates.end_to_end[t - 1];
+    sizing.model_error.push_back(measured > 0 ? model_records_per_second(costs, cores, t) / measured - 1 : 0);
+  }
 
   std::optional<double> wanted = target.records_per_second;
   if (!wanted && target.gpus > 0)
     wanted = static_cast<double>(target.gpus) * target.records_per_gpu_per_second;
   if (!wanted) {
     sizing.limiting_stage = sizing.model_max_records_per_second >= sizing.serial_records_per_second
-                                ? slowest_serial_stage(rates)
+                                ? slowest_serial_stage(rates, costs)
                                 : "decode";
-    sizing.advice.push_back("This machine sustains about " + rate_text(sizing.model_max_records_per_second) +
-                            " by the model (" + rate_text(sizing.measured_best_records_per_second) +
-                            " measured with " + std::to_string(sizing.measured_best_threads) +
-                            " decode thread(s)); each decode core adds " +
-                            rate_text(sizing.decode_records_per_second_per_core) + ", up to the reader's " +
-                            rate_text(sizing.serial_records_per_second) + ".");
+    sizing.advice.push_back(
+        "This machine sustains about " + rate_text(sizing.model_max_records_per_second) + " by the model (" +
+        rate_text(sizing.measured_best_records_per_second) + " measured with " +
+        std::to_string(sizing.measured_best_threads) + " decode thread(s)); each decode core adds " +
+        rate_text(sizing.decode_records_per_second_per_core) + ", up to one loader's ceiling of " +
+        rate_text(sizing.serial_records_per_second) + ".");
     return sizing;
   }
 
@@ -72,18 +102,18 @@ Sizing size_loader(const StageRates& rates, const SizingTarget& target) {
   sizing.decode_threads_needed =
       static_cast<std::size_t>(std::ceil(r / sizing.decode_records_per_second_per_core - 1e-9));
   sizing.target_fits_this_machine = *sizing.loaders_needed == 1 && *sizing.cores_needed <= cores;
-  sizing.limiting_stage = r > sizing.serial_records_per_second ? slowest_serial_stage(rates) : "decode";
+  sizing.limiting_stage =
+      r > sizing.serial_records_per_second ? slowest_serial_stage(rates, costs) : "decode";
   char cores_text[32];
   std::snprintf(cores_text, sizeof cores_text, *sizing.cores_needed < 10 ? "%.2f" : "%.1f",
                 *sizing.cores_needed);
   sizing.advice.push_back(rate_text(r) + " needs " + cores_text + " cores for the loader (" +
                           std::to_string(*sizing.decode_threads_needed) +
-                          " decode thread(s) and the reader), " +
+                          " decode thread(s), the reader stage and the batcher), " +
                           "besides the cores the training itself uses.");
   if (*sizing.loaders_needed > 1) {
-    sizing.advice.push_back("One loader's reader thread tops out at " +
-                            rate_text(sizing.serial_records_per_second) + " (limited by " +
-                            sizing.limiting_stage + "): split the channel among " +
+    sizing.advice.push_back("One loader tops out at " + rate_text(sizing.serial_records_per_second) +
+                            " (limited by " + sizing.limiting_stage + "): split the channel among " +
                             std::to_string(*sizing.loaders_needed) +
                             " loaders (processes) with shard_by_byte_range, so each reads only its share, "
                             "or store the data in a form that is cheaper to read.");

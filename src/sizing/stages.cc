@@ -245,6 +245,10 @@ EndToEndPass end_to_end(const Environment& environment, const std::string& chann
     pass.peak_memory_bytes = stats.peak_memory_bytes;
     pass.read_busy_seconds = stats.read.busy_seconds;
     pass.decode_busy_seconds = stats.decode.busy_seconds;
+    pass.read_cpu_seconds = stats.read.cpu_seconds;
+    pass.batch_cpu_seconds = stats.batch.cpu_seconds;
+    pass.decode_cpu_seconds = stats.decode.cpu_seconds;
+    pass.objects_in_flight = loader.objects_in_flight();
     pass.order_correlation = stats.order_correlation;
     pass.objects_per_batch = stats.objects_per_batch;
   }

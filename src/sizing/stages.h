@@ -91,6 +91,11 @@ struct EndToEndPass {
   std::size_t peak_memory_bytes = 0;
   double read_busy_seconds = 0;
   double decode_busy_seconds = 0;
+  // CPU time per stage (LoaderStats::cpu_seconds): the loader's own costs, for the sizing model.
+  double read_cpu_seconds = 0;
+  double batch_cpu_seconds = 0;
+  double decode_cpu_seconds = 0;
+  std::size_t objects_in_flight = 0;
   double order_correlation = 0;  // LoaderStats' shuffle-quality figures of the pass
   double objects_per_batch = 0;
 };

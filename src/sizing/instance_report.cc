@@ -1,0 +1,234 @@
+#include "sizing/instance_report.h"
+
+#include <chanload/errors.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "sizing/embedded_texts.h"
+
+extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX declares it nowhere
+
+namespace chanload::sizing {
+namespace {
+
+using nlohmann::json;
+
+std::string si(double value, const char* unit) {
+  char text[48];
+  if (!std::isfinite(value)) return "-";
+  if (value >= 1e9) {
+    std::snprintf(text, sizeof text, "%.1f G%s", value / 1e9, unit);
+  } else if (value >= 1e6) {
+    std::snprintf(text, sizeof text, "%.1f M%s", value / 1e6, unit);
+  } else if (value >= 1e3) {
+    std::snprintf(text, sizeof text, "%.0f k%s", value / 1e3, unit);
+  } else {
+    std::snprintf(text, sizeof text, "%.0f %s", value, unit);
+  }
+  return text;
+}
+
+double finite_or_null_value(double value) { return std::isfinite(value) ? value : -1; }
+
+}  // namespace
+
+FitInput fit_input_from(const BenchReport& report, double records_per_gpu_per_second,
+                        std::size_t memory_budget_bytes) {
+  FitInput input;
+  input.costs = report.sizing.costs;
+  const double records = static_cast<double>(std::max<std::uint64_t>(report.records, 1));
+  input.stored_bytes_per_record = static_cast<double>(report.stored_bytes) / records;
+  input.decoded_row_bytes = static_cast<double>(report.decoded_row_bytes);
+  input.streamed = report.mode == "Pipe";
+  input.compressed = report.compression != "none";
+  // Counted over the whole channel, not the sample: the instance reads all of it.
+  input.objects = std::max<std::size_t>(report.files_total, 1);
+  input.splittable = !input.compressed && !input.streamed;
+  input.records_per_gpu_per_second = records_per_gpu_per_second;
+  input.memory_budget_bytes = memory_budget_bytes;
+  for (const double error : report.sizing.model_error)
+    input.model_error = std::max(input.model_error, std::abs(error));
+  return input;
+}
+
+InstanceReport fit_instances(const BenchReport& report, const InstanceTable& table,
+                             const std::string& pattern, double records_per_gpu_per_second,
+                             std::size_t memory_budget_bytes, const FitAssumptions& assumptions) {
+  const std::vector<InstanceType> types = match_instances(table, pattern);
+  if (types.empty()) {
+    throw ConfigError("--instances " + pattern + ": no instance type in " + table.origin +
+                      " matches (a substring such as p4d, or a glob such as 'ml.g5.*')");
+  }
+  InstanceReport out;
+  out.table_origin = table.origin;
+  out.table_date = table.date;
+  out.input = fit_input_from(report, records_per_gpu_per_second, memory_budget_bytes);
+  out.assumptions = assumptions;
+  for (const InstanceType& type : types) out.fits.push_back(fit_instance(type, out.input, assumptions));
+  return out;
+}
+
+json instances_json(const InstanceReport& report) {
+  json fits = json::array();
+  for (const InstanceFit& fit : report.fits) {
+    json ceilings = json::object();
+    for (const auto& [name, rate] : fit.ceilings)
+      ceilings[name] = std::isfinite(rate) ? json(rate) : json(nullptr);
+    fits.push_back({{"name", fit.type.name},
+                    {"vcpus", fit.type.vcpus},
+                    {"physical_cores", fit.type.physical_cores},
+                    {"gpus", fit.type.gpus},
+                    {"accelerator", fit.type.accelerator},
+                    {"processes", fit.processes},
+                    {"sharding", fit.sharding},
+                    {"demand_records_per_second", fit.demand},
+                    {"deliverable_records_per_second", fit.deliverable},
+                    {"headroom", fit.headroom},
+                    {"fed", fit.fed},
+                    {"limit", fit.limit},
+                    {"ceilings_records_per_second", ceilings},
+                    {"cores_available", fit.cores_available},
+                    {"loader_cores", fit.loader_cores},
+                    {"decode_threads_per_process", fit.decode_threads_per_process},
+                    {"reader_threads_per_process", fit.reader_threads_per_process},
+                    {"loader_memory_bytes", fit.loader_memory_bytes},
+                    {"memory_fits", fit.memory_fits},
+                    {"confidence", fit.confidence},
+                    {"notes", fit.notes}});
+  }
+  const FitAssumptions& a = report.assumptions;
+  return {{"table", {{"origin", report.table_origin}, {"date", report.table_date}}},
+          {"records_per_gpu_per_second", report.input.records_per_gpu_per_second},
+          {"assumptions",
+           {{"hyperthread_weight", a.hyperthread_weight},
+            {"training_cores_per_gpu", a.training_cores_per_gpu},
+            {"core_speed", a.core_speed},
+            {"network_share", a.network_share},
+            {"pcie_share", a.pcie_share},
+            {"loader_memory_share", a.loader_memory_share},
+            {"model_error_on_this_machine", report.input.model_error}}},
+          {"instances", fits}};
+}
+
+std::string instances_table(const InstanceReport& report) {
+  std::ostringstream out;
+  const FitAssumptions& a = report.assumptions;
+  const FitInput& in = report.input;
+  char line[400];
+  std::snprintf(line, sizeof line,
+                "\ninstance types (%s, %s) for %s per GPU (a CPU instance: one consumer at that rate):\n",
+                report.table_origin.c_str(), report.table_date.c_str(),
+                si(in.records_per_gpu_per_second, "rec/s").c_str());
+  out << line;
+  std::snprintf(line, sizeof line, "  %-18s %5s %4s %12s %12s %8s  %-13s %-10s %-8s %s\n", "instance", "vCPU",
+                "GPUs", "demand", "deliverable", "headroom", "limit", "sharding", "answer", "per process");
+  out << line;
+  for (const InstanceFit& fit : report.fits) {
+    char headroom[16];
+    std::snprintf(headroom, sizeof headroom, "%.2fx", fit.headroom);
+    char per_process[96];
+    std::snprintf(per_process, sizeof per_process, "%zu x (%zu decode, %zu reader threads)", fit.processes,
+                  fit.decode_threads_per_process, fit.reader_threads_per_process);
+    const std::string answer =
+        std::string(fit.fed ? "fed" : "starved") + (fit.confidence == "sure" ? "" : "?");
+    std::snprintf(line, sizeof line, "  %-18s %5zu %4zu %12s %12s %8s  %-13s %-10s %-8s %s\n",
+                  fit.type.name.c_str(), fit.type.vcpus, fit.type.gpus, si(fit.demand, "rec/s").c_str(),
+                  si(fit.deliverable, "rec/s").c_str(), headroom, fit.limit.c_str(), fit.sharding.c_str(),
+                  answer.c_str(), per_process);
+    out << line;
+    for (const std::string& note : fit.notes) out << "      " << note << "\n";
+  }
+  std::snprintf(line, sizeof line,
+                "  ?: marginal, the headroom is within the model's error (30%% for another CPU's cores, plus "
+                "%.0f%% measured here).\n  sharding: record, every process reads every record and keeps "
+                "its share; byte range, shard_by_byte_range: each reads only its share of the bytes.\n",
+                in.model_error * 100);
+  out << line;
+  std::snprintf(line, sizeof line,
+                "assumptions: this machine's per-core speed (--core-speed %.2f); a vCPU beyond the physical "
+                "cores counts %.2f of a core; %.2f core per GPU left to training (--training-cores-per-gpu); "
+                "one loader per GPU process; %s; host-to-device at %.0f%% of each GPU's PCIe link; "
+                "loaders' memory within %.0f%% of the instance's.\n",
+                a.core_speed, a.hyperthread_weight, a.training_cores_per_gpu,
+                in.streamed ? "Pipe mode streams from S3 at most at 60% of the network bandwidth"
+                            : "File mode: the data is on the instance before training (not the network)",
+                a.pcie_share * 100, a.loader_memory_share * 100);
+  out << line;
+  return out.str();
+}
+
+void plot_instances(const InstanceReport& report, const std::string& path) {
+  namespace fs = std::filesystem;
+  std::string pattern = (fs::temp_directory_path() / "chanload-plot-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) throw IoError("cannot create a temporary directory", pattern);
+  const fs::path dir = pattern;
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() {
+      std::error_code ignored;
+      fs::remove_all(dir, ignored);
+    }
+  } cleanup{dir};
+  json data = instances_json(report);
+  for (json& fit : data["instances"])
+    fit["deliverable_records_per_second"] = finite_or_null_value(fit["deliverable_records_per_second"]);
+  std::ofstream(dir / "plot.py") << instance_plot_script();
+  std::ofstream(dir / "fits.json") << data.dump();
+  const std::string script = (dir / "plot.py").string();
+  const std::string fits = (dir / "fits.json").string();
+  const std::string errors = (dir / "errors.txt").string();
+  // CHANLOAD_PYTHON names the interpreter (a virtual environment's, say); python3 on PATH otherwise.
+  const char* chosen = std::getenv("CHANLOAD_PYTHON");
+  const std::string python = chosen != nullptr && *chosen != '\0' ? chosen : "python3";
+  std::vector<char*> args = {
+      const_cast<char*>(python.c_str()),  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+      const_cast<char*>(script.c_str()),  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+      const_cast<char*>(fits.c_str()),    // NOLINT(cppcoreguidelines-pro-type-const-cast)
+      const_cast<char*>(path.c_str()),    // NOLINT(cppcoreguidelines-pro-type-const-cast)
+      nullptr};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, errors.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  const int spawned = ::posix_spawnp(&pid, python.c_str(), &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) {
+    throw ConfigError("--plot needs python3 with matplotlib (" + python +
+                      " not found; CHANLOAD_PYTHON may name another)");
+  }
+  // Drawing takes a second or two; a stuck interpreter is killed rather than waited on for ever.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  int status = 0;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      throw Error("--plot: python3 did not finish drawing " + path + " within 120 s");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+  std::ifstream in(errors);
+  std::string message((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 3) {
+    throw ConfigError("--plot needs matplotlib for " + python + " (pip install matplotlib): " + message);
+  }
+  throw Error("--plot: drawing " + path + " failed: " + message);
+}
+
+}  // namespace chanload::sizing
