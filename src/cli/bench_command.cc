@@ -44,6 +44,8 @@ struct BenchOptions {
   std::optional<double> target_records_per_second;
   std::size_t gpus = 0;
   std::optional<double> records_per_gpu_per_second;
+  std::optional<double> batches_per_gpu_per_second;
+  std::string input_mode;  // --instances: File, FastFile or Pipe (default: --mode)
   std::string work_dir;
   std::string generate;
   bool json = false;
@@ -85,14 +87,25 @@ class WorkDir {
 
 int run_bench(const BenchOptions& options) {
   std::signal(SIGPIPE, SIG_IGN);  // a FIFO reader that stops early is an error from write(), not a signal
-  if (options.instances && !options.records_per_gpu_per_second) {
-    throw ConfigError("--instances needs --records-per-gpu-per-sec: what each GPU consumes");
+  if (options.records_per_gpu_per_second && options.batches_per_gpu_per_second) {
+    throw ConfigError("give --records-per-gpu-per-sec or --batches-per-gpu-per-sec, not both");
   }
+  // What one GPU consumes, in records: batches count --batch-size records each.
+  std::optional<double> per_gpu = options.records_per_gpu_per_second;
+  if (options.batches_per_gpu_per_second)
+    per_gpu = *options.batches_per_gpu_per_second * static_cast<double>(options.batch_size);
+  if (options.instances && !per_gpu) {
+    throw ConfigError(
+        "--instances needs --records-per-gpu-per-sec (or --batches-per-gpu-per-sec): what each "
+        "GPU consumes");
+  }
+  if (!options.input_mode.empty() && !options.instances)
+    throw ConfigError("--input-mode goes with --instances");
   if (!options.plot.empty() && !options.instances) throw ConfigError("--plot draws --instances' answer");
   if (!options.instance_table.empty() && !options.instances) {
     throw ConfigError("--instance-table goes with --instances");
   }
-  if (!options.instances && options.records_per_gpu_per_second.has_value() != (options.gpus > 0)) {
+  if (!options.instances && per_gpu.has_value() != (options.gpus > 0)) {
     throw ConfigError("--gpus and --records-per-gpu-per-sec go together");
   }
   if (options.target_records_per_second && options.gpus > 0) {
@@ -130,7 +143,7 @@ int run_bench(const BenchOptions& options) {
   sizing::SizingTarget target;
   target.records_per_second = options.target_records_per_second;
   target.gpus = options.gpus;
-  target.records_per_gpu_per_second = options.records_per_gpu_per_second.value_or(0);
+  target.records_per_gpu_per_second = per_gpu.value_or(0);
 
   // Read before the measuring starts: a table that does not parse is an error now, not in minutes.
   std::optional<sizing::InstanceTable> table;
@@ -158,8 +171,11 @@ int run_bench(const BenchOptions& options) {
     sizing::FitAssumptions assumptions;
     assumptions.training_cores_per_gpu = options.training_cores_per_gpu;
     assumptions.core_speed = options.core_speed;
-    instances = sizing::fit_instances(report, *table, *options.instances, *options.records_per_gpu_per_second,
-                                      LoaderOptions{}.memory_budget_bytes, assumptions);
+    const InputMode input_mode = options.input_mode.empty()         ? config.mode
+                                 : options.input_mode == "FastFile" ? InputMode::kFastFile
+                                                                    : parse_loader_mode(options.input_mode);
+    instances = sizing::fit_instances(report, *table, *options.instances, *per_gpu,
+                                      LoaderOptions{}.memory_budget_bytes, input_mode, assumptions);
   }
   if (options.json) {
     nlohmann::json out = sizing::report_json(report);
@@ -258,6 +274,15 @@ CommandRunner add_bench_command(CLI::App& app) {
                    "every type in the table")
       ->expected(0, 1)
       ->default_str("");
+  command
+      ->add_option("--batches-per-gpu-per-sec", options->batches_per_gpu_per_second,
+                   "Batches (of --batch-size) each GPU consumes per second, instead of records")
+      ->check(CLI::PositiveNumber);
+  command
+      ->add_option("--input-mode", options->input_mode,
+                   "With --instances: the channel's TrainingInputMode on the instance, File, FastFile or "
+                   "Pipe (default: --mode); FastFile and Pipe stream from S3 as they are read")
+      ->check(CLI::IsMember({"File", "FastFile", "Pipe"}));
   command->add_option("--instance-table", options->instance_table,
                       "An instance table of your own (data/instance_types.json's schema; default: the "
                       "built-in one)");

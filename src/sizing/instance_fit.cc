@@ -38,7 +38,9 @@ Plan plan_for(const InstanceType& type, const FitInput& input, const FitAssumpti
   plan.ceilings.emplace_back("reader stage",
                              static_cast<double>(reader_threads) * speed / c.reader / plan.read_share);
   plan.ceilings.emplace_back("batcher", c.batcher > 0 ? speed / c.batcher / plan.read_share : kUnbounded);
-  if (input.streamed && input.stored_bytes_per_record > 0) {
+  // FastFile: the processes of a host read the same objects through one page cache, so each byte
+  // crosses the network once per host whatever the sharding.
+  if (input.input_mode != InputMode::kFile && input.stored_bytes_per_record > 0) {
     plan.ceilings.emplace_back(
         "network", type.network_gbps * 1e9 / 8 * assumptions.network_share / input.stored_bytes_per_record);
   }
@@ -98,7 +100,8 @@ InstanceFit fit_instance(const InstanceType& type, const FitInput& input, const 
   if (!input.splittable) reader_threads = std::min(reader_threads, std::max<std::size_t>(input.objects, 1));
 
   Plan best = plan_for(type, input, assumptions, fit.processes, false, fit.cores_available, reader_threads);
-  const bool byte_range_possible = fit.processes > 1 && !input.compressed && !input.streamed;
+  const bool pipe = input.input_mode == InputMode::kPipe;
+  const bool byte_range_possible = fit.processes > 1 && !input.compressed && !pipe;
   if (byte_range_possible) {
     Plan by_range =
         plan_for(type, input, assumptions, fit.processes, true, fit.cores_available, reader_threads);
@@ -127,7 +130,7 @@ InstanceFit fit_instance(const InstanceType& type, const FitInput& input, const 
   const double band = 0.3 + input.model_error;
   fit.confidence = fit.headroom >= 1 + band || fit.headroom <= 1 / (1 + band) ? "sure" : "marginal";
 
-  if (input.streamed && fit.processes > 1) {
+  if (pipe && fit.processes > 1) {
     fit.fed = false;
     fit.limit = "Pipe mode, " + std::to_string(fit.processes) + " processes";
     fit.notes.push_back(

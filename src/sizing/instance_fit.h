@@ -10,9 +10,11 @@
 //                 k = P under record sharding, 1 under byte-range sharding
 //   reader stage  one process's reader threads / reader cost (times P under byte-range sharding)
 //   batcher       1 / batcher cost (times P under byte-range sharding)
-//   network       Pipe mode: the instance's network share S3 can fill / stored bytes per record
+//   network       FastFile and Pipe: the network share S3 fills / stored bytes per record
 //   PCIe          G links' host-to-device share / decoded bytes per record
 #pragma once
+
+#include <chanload/environment.h>
 
 #include <cstddef>
 #include <string>
@@ -37,12 +39,16 @@ struct FitInput {
   LoaderCosts costs;  // this machine's, per record
   double stored_bytes_per_record = 0;
   double decoded_row_bytes = 0;
-  bool streamed = false;                  // Pipe mode: the records come over the network as they are read
+  // The channel's TrainingInputMode on the instance. FastFile and Pipe stream from S3 as the records
+  // are read (the network is a ceiling; File mode's data is on the instance before training); Pipe
+  // mode gives a host one FIFO per channel and epoch.
+  InputMode input_mode = InputMode::kFile;
   bool compressed = false;                // byte-range sharding needs uncompressed objects
   std::size_t objects = 1;                // the channel's objects (a reader thread reads one at a time)
   bool splittable = false;                // uncompressed File mode: large objects are framed in pieces
   double records_per_gpu_per_second = 0;  // the demand; a CPU instance counts as one consumer
   std::size_t memory_budget_bytes = 0;    // one loader's (LoaderOptions::memory_budget_bytes)
+  std::size_t prefetch_memory_bytes = 0;  // one loader's batch pool (Sizing::prefetch_memory_bytes)
   double model_error = 0;                 // the largest |model / measured - 1| on this machine
 };
 

@@ -46,19 +46,20 @@ double finite_or_null_value(double value) { return std::isfinite(value) ? value 
 }  // namespace
 
 FitInput fit_input_from(const BenchReport& report, double records_per_gpu_per_second,
-                        std::size_t memory_budget_bytes) {
+                        std::size_t memory_budget_bytes, InputMode input_mode) {
   FitInput input;
   input.costs = report.sizing.costs;
   const double records = static_cast<double>(std::max<std::uint64_t>(report.records, 1));
   input.stored_bytes_per_record = static_cast<double>(report.stored_bytes) / records;
   input.decoded_row_bytes = static_cast<double>(report.decoded_row_bytes);
-  input.streamed = report.mode == "Pipe";
+  input.input_mode = input_mode;
   input.compressed = report.compression != "none";
   // Counted over the whole channel, not the sample: the instance reads all of it.
   input.objects = std::max<std::size_t>(report.files_total, 1);
-  input.splittable = !input.compressed && !input.streamed;
+  input.splittable = !input.compressed && input_mode != InputMode::kPipe;
   input.records_per_gpu_per_second = records_per_gpu_per_second;
   input.memory_budget_bytes = memory_budget_bytes;
+  input.prefetch_memory_bytes = report.sizing.prefetch_memory_bytes;
   for (const double error : report.sizing.model_error)
     input.model_error = std::max(input.model_error, std::abs(error));
   return input;
@@ -66,7 +67,8 @@ FitInput fit_input_from(const BenchReport& report, double records_per_gpu_per_se
 
 InstanceReport fit_instances(const BenchReport& report, const InstanceTable& table,
                              const std::string& pattern, double records_per_gpu_per_second,
-                             std::size_t memory_budget_bytes, const FitAssumptions& assumptions) {
+                             std::size_t memory_budget_bytes, InputMode input_mode,
+                             const FitAssumptions& assumptions) {
   const std::vector<InstanceType> types = match_instances(table, pattern);
   if (types.empty()) {
     throw ConfigError("--instances " + pattern + ": no instance type in " + table.origin +
@@ -75,7 +77,7 @@ InstanceReport fit_instances(const BenchReport& report, const InstanceTable& tab
   InstanceReport out;
   out.table_origin = table.origin;
   out.table_date = table.date;
-  out.input = fit_input_from(report, records_per_gpu_per_second, memory_budget_bytes);
+  out.input = fit_input_from(report, records_per_gpu_per_second, memory_budget_bytes, input_mode);
   out.assumptions = assumptions;
   for (const InstanceType& type : types) out.fits.push_back(fit_instance(type, out.input, assumptions));
   return out;
@@ -112,6 +114,8 @@ json instances_json(const InstanceReport& report) {
   const FitAssumptions& a = report.assumptions;
   return {{"table", {{"origin", report.table_origin}, {"date", report.table_date}}},
           {"records_per_gpu_per_second", report.input.records_per_gpu_per_second},
+          {"input_mode", to_string(report.input.input_mode)},
+          {"prefetch_memory_bytes_per_process", report.input.prefetch_memory_bytes},
           {"assumptions",
            {{"hyperthread_weight", a.hyperthread_weight},
             {"training_cores_per_gpu", a.training_cores_per_gpu},
@@ -127,6 +131,11 @@ std::string instances_table(const InstanceReport& report) {
   std::ostringstream out;
   const FitAssumptions& a = report.assumptions;
   const FitInput& in = report.input;
+  const std::string streaming =
+      in.input_mode == InputMode::kFile
+          ? "File mode: the data is on the instance before training (not the network)"
+          : std::string(to_string(in.input_mode)) +
+                " mode streams from S3 at most at 60% of the network bandwidth";
   char line[400];
   std::snprintf(line, sizeof line,
                 "\ninstance types (%s, %s) for %s per GPU (a CPU instance: one consumer at that rate):\n",
@@ -162,9 +171,7 @@ std::string instances_table(const InstanceReport& report) {
                 "cores counts %.2f of a core; %.2f core per GPU left to training (--training-cores-per-gpu); "
                 "one loader per GPU process; %s; host-to-device at %.0f%% of each GPU's PCIe link; "
                 "loaders' memory within %.0f%% of the instance's.\n",
-                a.core_speed, a.hyperthread_weight, a.training_cores_per_gpu,
-                in.streamed ? "Pipe mode streams from S3 at most at 60% of the network bandwidth"
-                            : "File mode: the data is on the instance before training (not the network)",
+                a.core_speed, a.hyperthread_weight, a.training_cores_per_gpu, streaming.c_str(),
                 a.pcie_share * 100, a.loader_memory_share * 100);
   out << line;
   return out.str();

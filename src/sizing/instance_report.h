@@ -14,7 +14,7 @@ namespace chanload::sizing {
 
 // What the model takes from one bench run, for a demand per GPU.
 FitInput fit_input_from(const BenchReport& report, double records_per_gpu_per_second,
-                        std::size_t memory_budget_bytes);
+                        std::size_t memory_budget_bytes, InputMode input_mode);
 
 struct InstanceReport {
   std::string table_origin;
@@ -26,7 +26,8 @@ struct InstanceReport {
 
 InstanceReport fit_instances(const BenchReport& report, const InstanceTable& table,
                              const std::string& pattern, double records_per_gpu_per_second,
-                             std::size_t memory_budget_bytes, const FitAssumptions& assumptions);
+                             std::size_t memory_budget_bytes, InputMode input_mode,
+                             const FitAssumptions& assumptions);
 
 nlohmann::json instances_json(const InstanceReport& report);
 std::string instances_table(const InstanceReport& report);

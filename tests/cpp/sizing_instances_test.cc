@@ -162,7 +162,7 @@ TEST(InstanceFit, ByteRangeShardingIsChosenWhereItApplies) {
 
 TEST(InstanceFit, AStreamedChannelIsBoundByTheNetworkAndPipeModeByOneProcessPerHost) {
   sizing::FitInput input = costs_input();
-  input.streamed = true;
+  input.input_mode = InputMode::kPipe;
   sizing::InstanceType one_gpu = two_gpu_instance();
   one_gpu.gpus = 1;
   const auto fit = sizing::fit_instance(one_gpu, input, {});
@@ -175,6 +175,21 @@ TEST(InstanceFit, AStreamedChannelIsBoundByTheNetworkAndPipeModeByOneProcessPerH
   EXPECT_THAT(two.limit, HasSubstr("Pipe mode"));
   ASSERT_FALSE(two.notes.empty());
   EXPECT_THAT(two.notes.front(), HasSubstr("host fan-out"));
+}
+
+TEST(InstanceFit, FastFileStreamsOncePerHostAndKeepsByteRangeSharding) {
+  sizing::FitInput input = costs_input();
+  input.input_mode = InputMode::kFastFile;
+  const auto slow_network = sizing::fit_instance(two_gpu_instance(), input, {});
+  EXPECT_NEAR(ceiling(slow_network, "network"), 10e9 / 8 * 0.6 / 1000, 1);  // the host's, not each process's
+  EXPECT_EQ(slow_network.limit, "network");
+  EXPECT_EQ(slow_network.sharding, "record");  // byte range would not deliver more
+  sizing::InstanceType fast = two_gpu_instance();
+  fast.network_gbps = 100;
+  const auto fit = sizing::fit_instance(fast, input, {});
+  EXPECT_EQ(fit.sharding, "byte range");  // files on a file system: each process may read its share
+  EXPECT_EQ(fit.limit, "cores");
+  EXPECT_TRUE(fit.notes.empty());
 }
 
 TEST(InstanceFit, FewObjectsLimitTheReaderThreadsAndACpuInstanceIsOneConsumer) {
@@ -275,6 +290,21 @@ TEST(CliBench, InstancesAnswerForEachMatchingTypeInTableAndJson) {
     EXPECT_FALSE(fit["limit"].get<std::string>().empty());
   }
   EXPECT_TRUE(json["sizing"]["costs"]["measured_in_loader"].get<bool>());
+}
+
+TEST(CliBench, BatchesPerGpuCountBatchSizeRecordsAndFastFileStreams) {
+  const auto result =
+      run_command(kCli +
+                  " bench --rows 3000 --columns 9 --threads 1 --min-seconds 0.01 --no-progress "
+                  "--batch-size 500 --batches-per-gpu-per-sec 40 --instances p4d. --input-mode "
+                  "FastFile --json");
+  ASSERT_EQ(result.status, 0) << result.output;
+  const auto json = nlohmann::json::parse(result.output)["instances"];
+  EXPECT_DOUBLE_EQ(json["records_per_gpu_per_second"].get<double>(), 20000.0);
+  EXPECT_EQ(json["input_mode"], "FastFile");
+  ASSERT_EQ(json["instances"].size(), 1U);
+  EXPECT_TRUE(json["instances"][0]["ceilings_records_per_second"].contains("network"));
+  EXPECT_GT(json["prefetch_memory_bytes_per_process"].get<double>(), 0);
 }
 
 TEST(CliBench, InstancesRefuseWhatTheyCannotAnswer) {
