@@ -6,6 +6,7 @@
 #include <chanload/loader_options.h>
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -102,6 +103,14 @@ int run_bench(const BenchOptions& options) {
   if (!options.input_mode.empty() && !options.instances)
     throw ConfigError("--input-mode goes with --instances");
   if (!options.plot.empty() && !options.instances) throw ConfigError("--plot draws --instances' answer");
+  // CLI11's ranges let "nan" through, and batches times the batch size may overflow.
+  for (const auto& [flag, value] :
+       {std::pair{"--records-per-gpu-per-sec or --batches-per-gpu-per-sec", per_gpu.value_or(1)},
+        std::pair{"--core-speed", options.core_speed},
+        std::pair{"--training-cores-per-gpu", options.training_cores_per_gpu},
+        std::pair{"--target-records-per-sec", options.target_records_per_second.value_or(1)}}) {
+    if (!std::isfinite(value)) throw ConfigError(std::string(flag) + " must be a finite number");
+  }
   if (!options.instance_table.empty() && !options.instances) {
     throw ConfigError("--instance-table goes with --instances");
   }
@@ -151,6 +160,7 @@ int run_bench(const BenchOptions& options) {
     table = sizing::load_instance_table(
         options.instance_table.empty() ? std::nullopt : std::optional(options.instance_table));
   }
+  if (!options.plot.empty()) sizing::check_plot_available();  // now, not after minutes of measuring
   if (table && sizing::match_instances(*table, *options.instances).empty()) {
     throw ConfigError("--instances " + *options.instances + ": no instance type in " + table->origin +
                       " matches (a substring such as p4d, or a glob such as 'ml.g5.*')");
@@ -253,7 +263,10 @@ CommandRunner add_bench_command(CLI::App& app) {
       ->add_option("--target-records-per-sec", options->target_records_per_second,
                    "Size the loader for this rate")
       ->check(CLI::PositiveNumber);
-  command->add_option("--gpus", options->gpus, "Size for this many GPUs (with --records-per-gpu-per-sec)")
+  command
+      ->add_option("--gpus", options->gpus,
+                   "Size this machine for this many GPUs (with --records-per-gpu-per-sec; --instances takes "
+                   "each type's own count)")
       ->check(whole_number());
   command
       ->add_option("--records-per-gpu-per-sec", options->records_per_gpu_per_second,

@@ -211,6 +211,7 @@ std::unique_ptr<ByteSource> ChannelSource::decompressed(
   frames.output_budget_bytes = options_.zstd_frame_budget_bytes;
   frames.input_budget_bytes = options_.zstd_frame_budget_bytes / 4;
   frames.stream_stop = stream_stop;
+  frames.cpu = options_.helper_cpu;
   return decompressing(std::move(stream), options_.compression, options_.chunk_bytes, cache_,
                        options_.plain_signature, frames.threads > 1 ? &frames : nullptr);
 }
@@ -222,7 +223,7 @@ std::unique_ptr<ByteSource> ChannelSource::read_ahead(std::unique_ptr<ByteSource
   if (dynamic_cast<const ParallelZstdSource*>(stream.get()) != nullptr)
     return stream;  // decoded ahead on threads of its own already
   return std::make_unique<ReadAheadSource>(std::move(stream), options_.read_ahead_pieces,
-                                           std::move(stream_stop));
+                                           std::move(stream_stop), options_.helper_cpu);
 }
 
 std::optional<Chunk> ChannelSource::next() {

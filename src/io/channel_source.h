@@ -19,6 +19,7 @@
 #include "io/decompress.h"
 #include "io/file_source.h"
 #include "io/listing.h"
+#include "io/thread_cpu.h"
 
 namespace chanload::io {
 
@@ -83,6 +84,9 @@ struct ChannelReadOptions {
   // Buffers and io_uring ring kept from one stream to the next; null: the source keeps its own. A
   // reader thread that opens a source per object passes its own cache to each.
   std::shared_ptr<ReaderCache> cache;
+  // The CPU time of the threads that read ahead or decode zstd frames goes here as each ends (the
+  // reader stage counts it as its own work); may be null.
+  CpuTally helper_cpu;
 };
 
 // The mode a read of the channel takes: File (FastFile too) or Pipe, as `requested` or, without it,

@@ -62,6 +62,7 @@ bool ParallelZstdSource::is_head(const Frame& frame) const {
 }
 
 void ParallelZstdSource::split_loop() {
+  const TallyOnExit tally(options_.cpu);
   ZstdFrameWalker walker(origin_);
   std::shared_ptr<Frame> frame;  // the one the bytes go to
   const auto open_frame = [&](bool wait) {
@@ -155,6 +156,7 @@ void ParallelZstdSource::split_loop() {
 }
 
 void ParallelZstdSource::work_loop() {
+  const TallyOnExit tally(options_.cpu);
   ZSTD_DCtx* context = ZSTD_createDCtx();
   if (context != nullptr) ZSTD_DCtx_setParameter(context, ZSTD_d_windowLogMax, kZstdWindowLogMax);
   while (true) {

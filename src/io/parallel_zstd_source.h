@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "io/byte_source.h"
+#include "io/thread_cpu.h"
 
 struct ZSTD_DCtx_s;
 
@@ -41,6 +42,7 @@ struct ParallelZstdOptions {
   // Requested when the source is dropped, so that the reading thread's wait on a FIFO's writer ends
   // at once (the inner source's waits must watch it); may be null when inner never waits (files).
   std::shared_ptr<StopSignal> stream_stop;
+  CpuTally cpu;  // the splitter's and workers' CPU time goes here when they end; may be null
 
   // What the source may hold at most, for a reader's memory accounting.
   [[nodiscard]] std::size_t bytes_bound() const {

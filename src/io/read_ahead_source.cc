@@ -8,10 +8,11 @@
 namespace chanload::io {
 
 ReadAheadSource::ReadAheadSource(std::unique_ptr<ByteSource> inner, std::size_t depth,
-                                 std::shared_ptr<StopSignal> stream_stop)
+                                 std::shared_ptr<StopSignal> stream_stop, CpuTally cpu)
     : inner_(std::move(inner)),
       depth_(std::max<std::size_t>(depth, 1)),
       stream_stop_(std::move(stream_stop)),
+      cpu_(std::move(cpu)),
       thread_([this] { read_loop(); }) {}
 
 ReadAheadSource::~ReadAheadSource() {
@@ -25,6 +26,7 @@ ReadAheadSource::~ReadAheadSource() {
 }
 
 void ReadAheadSource::read_loop() {
+  const TallyOnExit tally(cpu_);
   while (true) {
     std::vector<std::byte> buffer;
     {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "io/byte_source.h"
+#include "io/thread_cpu.h"
 
 namespace chanload::io {
 
@@ -26,8 +27,9 @@ class ReadAheadSource final : public ByteSource {
   // depth: pieces read ahead (each a copy of an inner piece). stream_stop: requested when this
   // source is dropped, so an inner wait on a FIFO's writer ends at once (inner's waits must watch
   // it: FifoReadOptions::stream_stop); may be null when inner never waits (files).
+  // cpu: the reading thread's CPU time goes there when it ends (may be null).
   ReadAheadSource(std::unique_ptr<ByteSource> inner, std::size_t depth,
-                  std::shared_ptr<StopSignal> stream_stop);
+                  std::shared_ptr<StopSignal> stream_stop, CpuTally cpu = nullptr);
   ~ReadAheadSource() override;
   ReadAheadSource(const ReadAheadSource&) = delete;
   ReadAheadSource& operator=(const ReadAheadSource&) = delete;
@@ -41,6 +43,7 @@ class ReadAheadSource final : public ByteSource {
   std::unique_ptr<ByteSource> inner_;
   std::size_t depth_;
   std::shared_ptr<StopSignal> stream_stop_;
+  CpuTally cpu_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<std::vector<std::byte>> ready_;

@@ -36,6 +36,7 @@
 #include "io/channel_source.h"
 #include "io/listing.h"
 #include "io/stop_signal.h"
+#include "io/thread_cpu.h"
 #include "memory/cuda_device.h"
 #include "memory/device_transfer.h"
 #include "pipeline/batch_assembly.h"
@@ -47,7 +48,6 @@
 #include "pipeline/sharding.h"
 #include "pipeline/shuffle_quality.h"
 #include "pipeline/shuffle_window.h"
-#include "pipeline/thread_clock.h"
 
 namespace chanload {
 
@@ -528,7 +528,7 @@ void Loader::Impl::read_epoch(std::uint64_t epoch) {
   }
   const pipeline::ReaderStageStats before = stage_->stats();
   const auto started = Clock::now();
-  const double cpu_started = pipeline::thread_cpu_seconds();
+  const double cpu_started = io::thread_cpu_seconds();
   stage_->start_epoch(epoch);
   const bool by_record = !options_.shard_by_byte_range;
   std::uint64_t data_index = 0;
@@ -578,7 +578,7 @@ void Loader::Impl::read_epoch(std::uint64_t epoch) {
   stats_.read.busy_seconds += after.busy_seconds - before.busy_seconds;
   stats_.read.cpu_seconds += after.cpu_seconds - before.cpu_seconds;
   // Waits use no CPU: this thread's CPU time over the epoch is its work alone.
-  stats_.batch.cpu_seconds += pipeline::thread_cpu_seconds() - cpu_started;
+  stats_.batch.cpu_seconds += io::thread_cpu_seconds() - cpu_started;
   stats_.read.blocked_seconds += after.blocked_seconds - before.blocked_seconds;
   stats_.batch.starved_seconds += starved;
   stats_.batch.busy_seconds += std::max(0.0, seconds_since(started) - starved - epoch_blocked_);
@@ -744,7 +744,7 @@ void Loader::Impl::work_loop() {
       stats_.decode.starved_seconds += seconds_since(waited);
     }
     const auto started = Clock::now();
-    const double cpu_started = pipeline::thread_cpu_seconds();
+    const double cpu_started = io::thread_cpu_seconds();
     try {
       if (!decoder) decoder = pipeline::make_record_decoder(decoder_options_, &*layout_, bad_records_);
       decoder->decode(*unit, *unit->job->lease.slot());
@@ -754,7 +754,7 @@ void Loader::Impl::work_loop() {
     {
       std::lock_guard lock(mutex_);
       stats_.decode.busy_seconds += seconds_since(started);
-      stats_.decode.cpu_seconds += pipeline::thread_cpu_seconds() - cpu_started;
+      stats_.decode.cpu_seconds += io::thread_cpu_seconds() - cpu_started;
       stats_.decode.records += unit->records.size();
     }
     complete_unit(std::move(unit));

@@ -10,9 +10,9 @@
 #include "io/parallel_zstd_source.h"
 #include "io/reader_cache.h"
 #include "io/stop_signal.h"
+#include "io/thread_cpu.h"
 #include "pipeline/object_pieces.h"
 #include "pipeline/random.h"
-#include "pipeline/thread_clock.h"
 
 namespace chanload::pipeline {
 namespace {
@@ -248,6 +248,7 @@ void ReaderStage::open_feed(Feed& feed, std::uint64_t epoch) {
   read.read_ahead_pieces = read_ahead_pieces_;
   read.zstd_frame_threads = zstd_frame_threads_;
   read.zstd_frame_budget_bytes = zstd_frame_budget_bytes_;
+  read.helper_cpu = helper_cpu_;
   if (mode_ == InputMode::kFile) read.objects = std::vector<io::ChannelObject>{objects_[feed.object]};
   feed.source = std::make_unique<io::ChannelSource>(channel_, std::move(read));
   feed.reader = std::make_unique<format::RecordReader>(*feed.source, options_.record_format, options_.framer);
@@ -263,7 +264,7 @@ void ReaderStage::open_feed(Feed& feed, std::uint64_t epoch) {
 // object ends (the feed is done, after its source is closed).
 void ReaderStage::run_feed(Feed& feed, std::uint64_t epoch) {
   const auto started = Clock::now();
-  const double cpu_started = thread_cpu_seconds();
+  const double cpu_started = io::thread_cpu_seconds();
   std::uint64_t records = 0;
   std::uint64_t payload_bytes = 0;
   std::uint64_t dropped = 0;
@@ -345,7 +346,7 @@ void ReaderStage::run_feed(Feed& feed, std::uint64_t epoch) {
     stats_.payload_bytes += payload_bytes;
     stats_.dropped += dropped;
     stats_.busy_seconds += seconds_since(started);
-    stats_.cpu_seconds += thread_cpu_seconds() - cpu_started;
+    stats_.cpu_seconds += io::thread_cpu_seconds() - cpu_started;
   }
   blocks_.notify_all();
   task_ready_.notify_all();  // another thread may take this task up again, or the next one
@@ -466,7 +467,10 @@ std::size_t ReaderStage::bytes_held() const {
 
 ReaderStageStats ReaderStage::stats() const {
   std::lock_guard lock(mutex_);
-  return stats_;
+  ReaderStageStats stats = stats_;
+  // The sources' helper threads (read ahead, zstd frames), counted as each source closes.
+  stats.cpu_seconds += static_cast<double>(helper_cpu_->load()) * 1e-9;
+  return stats;
 }
 
 }  // namespace chanload::pipeline

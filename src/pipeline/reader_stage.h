@@ -38,6 +38,7 @@
 
 #include "format/framer.h"
 #include "io/channel_source.h"
+#include "io/thread_cpu.h"
 
 namespace chanload::pipeline {
 
@@ -80,9 +81,11 @@ struct ReaderStageStats {
   std::uint64_t dropped = 0;        // refused by keep
   std::uint64_t objects = 0;        // read to their end
   double busy_seconds = 0;          // reader threads reading, decompressing, framing (summed)
-  double cpu_seconds = 0;           // the CPU time of that work (summed)
-  double blocked_seconds = 0;       // reader threads with no task that has room (summed)
-  double starved_seconds = 0;       // the consumer waiting for records
+  // The CPU time of that work (summed), the sources' read-ahead and zstd frame threads included
+  // (counted as each object's source closes).
+  double cpu_seconds = 0;
+  double blocked_seconds = 0;  // reader threads with no task that has room (summed)
+  double starved_seconds = 0;  // the consumer waiting for records
 };
 
 class ReaderStage {
@@ -136,6 +139,8 @@ class ReaderStage {
   std::size_t read_ahead_source_bytes_ = 0;  // what one source that may read ahead holds, at most
   std::size_t chunk_bytes_ = 0;              // each open object's reads (and decompressed output)
   std::shared_ptr<io::ReaderCache> cache_;
+  io::CpuTally helper_cpu_ = std::make_shared<std::atomic<std::uint64_t>>(
+      0);  // the CPU time of the sources' own threads (read ahead, zstd frames)
 
   mutable std::mutex mutex_;
   std::condition_variable task_ready_;  // reader threads: a task has room, or may start

@@ -36,10 +36,18 @@ void BadRecordLog::reject(const DataError& error) {
     // Every number below this one belongs to a thread already past mutex_ and about to write: the
     // wait ends as soon as they have, whatever the other threads do.
     write_turn_.wait(lock, [&] { return lines_written_ + 1 == number; });
+    // The turn passes even when the stream throws (one with exceptions() set): the numbers after
+    // this one must not wait for ever.
+    struct PassTurn {
+      std::uint64_t& written;
+      std::condition_variable& turn;
+      ~PassTurn() {
+        ++written;
+        turn.notify_all();
+      }
+    } pass{lines_written_, write_turn_};
     *warnings_ << line;
-    ++lines_written_;
   }
-  write_turn_.notify_all();
 }
 
 std::uint64_t BadRecordLog::count() const {

@@ -90,18 +90,19 @@ InstanceFit fit_instance(const InstanceType& type, const FitInput& input, const 
   const double vcpus = static_cast<double>(type.vcpus);
   const double physical = static_cast<double>(type.physical_cores);
   const double effective_cores = physical + assumptions.hyperthread_weight * (vcpus - physical);
-  fit.cores_available =
-      std::max(0.0, effective_cores - assumptions.training_cores_per_gpu * static_cast<double>(type.gpus));
+  fit.cores_available = std::max(
+      0.0, effective_cores - assumptions.training_cores_per_gpu * static_cast<double>(fit.processes));
   // The loader's default reader threads: one per core, at most 8, each process its share of the
-  // cores; no more than the objects, unless they are cut into pieces.
+  // cores; no more than the objects, unless they are cut into pieces; Pipe mode's one FIFO, one.
+  const bool pipe = input.input_mode == InputMode::kPipe;
   const std::size_t per_process_cores = std::max<std::size_t>(
       1, static_cast<std::size_t>(fit.cores_available / static_cast<double>(fit.processes)));
   std::size_t reader_threads = std::min<std::size_t>(per_process_cores, 8);
   if (!input.splittable) reader_threads = std::min(reader_threads, std::max<std::size_t>(input.objects, 1));
+  if (pipe) reader_threads = 1;
 
   Plan best = plan_for(type, input, assumptions, fit.processes, false, fit.cores_available, reader_threads);
-  const bool pipe = input.input_mode == InputMode::kPipe;
-  const bool byte_range_possible = fit.processes > 1 && !input.compressed && !pipe;
+  const bool byte_range_possible = fit.processes > 1 && input.byte_range_shardable && !pipe;
   if (byte_range_possible) {
     Plan by_range =
         plan_for(type, input, assumptions, fit.processes, true, fit.cores_available, reader_threads);
@@ -127,11 +128,15 @@ InstanceFit fit_instance(const InstanceType& type, const FitInput& input, const 
                     type.memory_gib * 1073741824.0 * assumptions.loader_memory_share;
 
   // Sure when the headroom clears the per-core assumption's error and the model's own on this machine.
-  const double band = 0.3 + input.model_error;
+  const double band = kCoreSpeedError + input.model_error;
   fit.confidence = fit.headroom >= 1 + band || fit.headroom <= 1 / (1 + band) ? "sure" : "marginal";
 
   if (pipe && fit.processes > 1) {
+    // Not a rate: the job as laid out does not run (the ranks would split one FIFO's bytes).
     fit.fed = false;
+    fit.deliverable = 0;
+    fit.headroom = 0;
+    fit.confidence = "sure";
     fit.limit = "Pipe mode, " + std::to_string(fit.processes) + " processes";
     fit.notes.push_back(
         "Pipe mode gives each host one FIFO per channel and epoch: " + std::to_string(fit.processes) +

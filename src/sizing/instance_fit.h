@@ -26,13 +26,19 @@
 
 namespace chanload::sizing {
 
+// How far another CPU's cores may run the loader from this machine's: the part of the confidence band
+// that is not the model's error measured here.
+inline constexpr double kCoreSpeedError = 0.3;
+
 struct FitAssumptions {
-  double hyperthread_weight = 0.5;      // a vCPU beyond the physical cores counts as this much of a core
-  double training_cores_per_gpu = 1.0;  // kept for each GPU's training process (its step loop, launches)
-  double core_speed = 1.0;              // the instance's core against this machine's, for the loader
-  double network_share = 0.6;           // of the instance's network bandwidth a stream from S3 fills
-  double pcie_share = 0.8;              // of a PCIe link's bandwidth a pinned host-to-device copy gets
-  double loader_memory_share = 0.5;     // of the instance's memory the loaders may hold together
+  double hyperthread_weight = 0.5;  // a vCPU beyond the physical cores counts as this much of a core
+  // Kept for each GPU's training process (its step loop, launches); a CPU instance keeps it for its
+  // one training process.
+  double training_cores_per_gpu = 1.0;
+  double core_speed = 1.0;           // the instance's core against this machine's, for the loader
+  double network_share = 0.6;        // of the instance's network bandwidth a stream from S3 fills
+  double pcie_share = 0.8;           // of a PCIe link's bandwidth a pinned host-to-device copy gets
+  double loader_memory_share = 0.5;  // of the instance's memory the loaders may hold together
 };
 
 struct FitInput {
@@ -43,9 +49,12 @@ struct FitInput {
   // are read (the network is a ceiling; File mode's data is on the instance before training); Pipe
   // mode gives a host one FIFO per channel and epoch.
   InputMode input_mode = InputMode::kFile;
-  bool compressed = false;                // byte-range sharding needs uncompressed objects
-  std::size_t objects = 1;                // the channel's objects (a reader thread reads one at a time)
-  bool splittable = false;                // uncompressed File mode: large objects are framed in pieces
+  // Byte-range sharding applies (uncompressed CSV or lines, not Pipe mode: loader.cc refuses the rest).
+  bool byte_range_shardable = false;
+  std::size_t objects = 1;  // the channel's objects (a reader thread reads one at a time)
+  // Large objects are framed in pieces (uncompressed CSV, lines or RecordIO, not Pipe mode:
+  // pipeline/object_pieces.h), so the reader threads are not bounded by the objects.
+  bool splittable = false;
   double records_per_gpu_per_second = 0;  // the demand; a CPU instance counts as one consumer
   std::size_t memory_budget_bytes = 0;    // one loader's (LoaderOptions::memory_budget_bytes)
   std::size_t prefetch_memory_bytes = 0;  // one loader's batch pool (Sizing::prefetch_memory_bytes)

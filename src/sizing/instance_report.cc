@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -41,8 +42,6 @@ std::string si(double value, const char* unit) {
   return text;
 }
 
-double finite_or_null_value(double value) { return std::isfinite(value) ? value : -1; }
-
 }  // namespace
 
 FitInput fit_input_from(const BenchReport& report, double records_per_gpu_per_second,
@@ -53,10 +52,13 @@ FitInput fit_input_from(const BenchReport& report, double records_per_gpu_per_se
   input.stored_bytes_per_record = static_cast<double>(report.stored_bytes) / records;
   input.decoded_row_bytes = static_cast<double>(report.decoded_row_bytes);
   input.input_mode = input_mode;
-  input.compressed = report.compression != "none";
-  // Counted over the whole channel, not the sample: the instance reads all of it.
+  const bool plain = report.compression == "none" && input_mode != InputMode::kPipe;
+  const bool text = report.format == "csv" || report.format == "lines";
+  input.byte_range_shardable = plain && text;
+  input.splittable = plain && (text || report.format == "recordio");
+  // The files the bench was given (all of them, not only the sample's): give it the channel's own
+  // objects, or as many, for the reader threads to be counted right.
   input.objects = std::max<std::size_t>(report.files_total, 1);
-  input.splittable = !input.compressed && input_mode != InputMode::kPipe;
   input.records_per_gpu_per_second = records_per_gpu_per_second;
   input.memory_budget_bytes = memory_budget_bytes;
   input.prefetch_memory_bytes = report.sizing.prefetch_memory_bytes;
@@ -160,11 +162,12 @@ std::string instances_table(const InstanceReport& report) {
     out << line;
     for (const std::string& note : fit.notes) out << "      " << note << "\n";
   }
-  std::snprintf(line, sizeof line,
-                "  ?: marginal, the headroom is within the model's error (30%% for another CPU's cores, plus "
-                "%.0f%% measured here).\n  sharding: record, every process reads every record and keeps "
-                "its share; byte range, shard_by_byte_range: each reads only its share of the bytes.\n",
-                in.model_error * 100);
+  std::snprintf(
+      line, sizeof line,
+      "  ?: marginal, the headroom is within the model's error (%.0f%% for another CPU's cores, plus "
+      "%.0f%% measured here).\n  sharding: record, every process reads every record and keeps "
+      "its share; byte range, shard_by_byte_range: each reads only its share of the bytes.\n",
+      kCoreSpeedError * 100, in.model_error * 100);
   out << line;
   std::snprintf(line, sizeof line,
                 "assumptions: this machine's per-core speed (--core-speed %.2f); a vCPU beyond the physical "
@@ -177,35 +180,43 @@ std::string instances_table(const InstanceReport& report) {
   return out.str();
 }
 
-void plot_instances(const InstanceReport& report, const std::string& path) {
-  namespace fs = std::filesystem;
-  std::string pattern = (fs::temp_directory_path() / "chanload-plot-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) throw IoError("cannot create a temporary directory", pattern);
-  const fs::path dir = pattern;
-  struct Cleanup {
-    fs::path dir;
-    ~Cleanup() {
-      std::error_code ignored;
-      fs::remove_all(dir, ignored);
-    }
-  } cleanup{dir};
-  json data = instances_json(report);
-  for (json& fit : data["instances"])
-    fit["deliverable_records_per_second"] = finite_or_null_value(fit["deliverable_records_per_second"]);
-  std::ofstream(dir / "plot.py") << instance_plot_script();
-  std::ofstream(dir / "fits.json") << data.dump();
-  const std::string script = (dir / "plot.py").string();
-  const std::string fits = (dir / "fits.json").string();
-  const std::string errors = (dir / "errors.txt").string();
-  // CHANLOAD_PYTHON names the interpreter (a virtual environment's, say); python3 on PATH otherwise.
+namespace {
+
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "chanload-plot-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw IoError("cannot create a temporary directory", pattern);
+    path = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
+
+// CHANLOAD_PYTHON names the interpreter (a virtual environment's, say); python3 on PATH otherwise.
+std::string python_interpreter() {
   const char* chosen = std::getenv("CHANLOAD_PYTHON");
-  const std::string python = chosen != nullptr && *chosen != '\0' ? chosen : "python3";
-  std::vector<char*> args = {
-      const_cast<char*>(python.c_str()),  // NOLINT(cppcoreguidelines-pro-type-const-cast)
-      const_cast<char*>(script.c_str()),  // NOLINT(cppcoreguidelines-pro-type-const-cast)
-      const_cast<char*>(fits.c_str()),    // NOLINT(cppcoreguidelines-pro-type-const-cast)
-      const_cast<char*>(path.c_str()),    // NOLINT(cppcoreguidelines-pro-type-const-cast)
-      nullptr};
+  return chosen != nullptr && *chosen != '\0' ? chosen : "python3";
+}
+
+// Runs the plot script (written into dir) with args; throws what the run says is wrong: no
+// interpreter or no matplotlib (ConfigError), a failure or a stuck interpreter (Error).
+void run_plot_script(const TempDir& dir, const std::vector<std::string>& script_args,
+                     const std::string& what) {
+  const std::string python = python_interpreter();
+  const std::string script = (dir.path / "plot.py").string();
+  std::ofstream(script) << instance_plot_script();
+  const std::string errors = (dir.path / "errors.txt").string();
+  std::vector<std::string> words = {python, script};
+  words.insert(words.end(), script_args.begin(), script_args.end());
+  std::vector<char*> args;
+  args.reserve(words.size() + 1);
+  for (std::string& word : words) args.push_back(word.data());
+  args.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, errors.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
@@ -221,11 +232,15 @@ void plot_instances(const InstanceReport& report, const std::string& path) {
   // Drawing takes a second or two; a stuck interpreter is killed rather than waited on for ever.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   int status = 0;
-  while (::waitpid(pid, &status, WNOHANG) == 0) {
+  while (true) {
+    const pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) throw Error("--plot: waiting for " + python + " failed (" + what + ")");
     if (std::chrono::steady_clock::now() > deadline) {
       ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      throw Error("--plot: python3 did not finish drawing " + path + " within 120 s");
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      throw Error("--plot: " + python + " did not finish " + what + " within 120 s");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -235,7 +250,28 @@ void plot_instances(const InstanceReport& report, const std::string& path) {
   if (WIFEXITED(status) && WEXITSTATUS(status) == 3) {
     throw ConfigError("--plot needs matplotlib for " + python + " (pip install matplotlib): " + message);
   }
-  throw Error("--plot: drawing " + path + " failed: " + message);
+  throw Error("--plot: " + what + " failed: " + message);
+}
+
+double finite(double value) { return std::isfinite(value) ? value : 0; }
+
+}  // namespace
+
+void check_plot_available() {
+  const TempDir dir;
+  run_plot_script(dir, {"--check"}, "checking for matplotlib");
+}
+
+void plot_instances(const InstanceReport& report, const std::string& path) {
+  const TempDir dir;
+  json data = instances_json(report);
+  for (json& fit : data["instances"]) {
+    for (const char* key : {"deliverable_records_per_second", "demand_records_per_second", "headroom"})
+      fit[key] = finite(fit[key].get<double>());
+  }
+  const std::string fits = (dir.path / "fits.json").string();
+  std::ofstream(fits) << data.dump();
+  run_plot_script(dir, {fits, path}, "drawing " + path);
 }
 
 }  // namespace chanload::sizing

@@ -36,5 +36,7 @@ std::string instances_table(const InstanceReport& report);
 // python3 and matplotlib; a ConfigError saying what to install when either is missing, an Error
 // with the script's message when it fails.
 void plot_instances(const InstanceReport& report, const std::string& path);
+// Whether --plot can draw here (the interpreter and matplotlib): the same errors, before measuring.
+void check_plot_available();
 
 }  // namespace chanload::sizing

@@ -1,6 +1,7 @@
 """Draws `chanload bench --instances --plot FILE.png`: the records/s each instance type can deliver
 against what its GPUs demand. Run by the chanload command (its text is built into the binary):
-python3 plot_instances.py FITS.json OUT.png. Exit status 3: matplotlib is not installed."""
+python3 plot_instances.py FITS.json OUT.png, or --check to see that matplotlib imports. Exit status
+3: matplotlib is not installed."""
 import json
 import sys
 
@@ -43,4 +44,5 @@ def main(fits_path, out_path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    if sys.argv[1:] != ["--check"]:
+        main(sys.argv[1], sys.argv[2])

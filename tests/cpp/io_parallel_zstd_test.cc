@@ -19,6 +19,7 @@
 #include "io/fifo_source.h"
 #include "io/parallel_zstd_source.h"
 #include "io/stop_signal.h"
+#include "io/thread_cpu.h"
 #include "io/zstd_frames.h"
 #include "io_test_util.h"
 #include "test_tree.h"
@@ -179,6 +180,21 @@ TEST(ParallelZstdSource, GivesEveryFramesBytesInStreamOrder) {
     EXPECT_EQ(drain(*source), text) << threads << " threads";
     EXPECT_TRUE(source->next().empty());  // and at every call after the end
   }
+}
+
+TEST(ParallelZstdSource, ItsThreadsCpuTimeGoesToTheTallyWhenTheSourceCloses) {
+  std::string text;
+  const std::string stream = many_frames(8, 1 << 20, &text);
+  ParallelZstdOptions options;
+  options.threads = 2;
+  options.cpu = std::make_shared<std::atomic<std::uint64_t>>(0);
+  {
+    auto source = parallel(stream, options);
+    EXPECT_EQ(drain(*source), text);
+  }
+  // Every thread has ended with the source: the splitter walked every frame and the workers decoded
+  // 12 MB, at least a few milliseconds of CPU of their own.
+  EXPECT_GT(static_cast<double>(options.cpu->load()) * 1e-9, 0.002);
 }
 
 TEST(ParallelZstdSource, BudgetsSmallerThanOneFrameStillMoveAndGiveTheSameBytes) {

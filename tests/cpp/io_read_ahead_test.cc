@@ -16,6 +16,7 @@
 #include "io/decompress.h"
 #include "io/fifo_source.h"
 #include "io/stop_signal.h"
+#include "io/thread_cpu.h"
 #include "io_test_util.h"
 #include "test_tree.h"
 
@@ -75,6 +76,35 @@ TEST(ReadAheadSource, AnErrorComesAfterEveryPieceBeforeIt) {
     EXPECT_EQ(e.offset(), 99U);
     EXPECT_NE(std::string(e.what()).find("a.csv.gz: corrupt gzip data"), std::string::npos);
   }
+}
+
+// A source whose one piece costs its reader about 30 ms of CPU.
+class BusySource final : public ByteSource {
+ public:
+  std::span<const std::byte> next() override {
+    if (given_) return {};
+    given_ = true;
+    const double start = thread_cpu_seconds();
+    while (thread_cpu_seconds() - start < 0.03) {
+    }
+    return chanload::testing::as_bytes(text_);
+  }
+  [[nodiscard]] const std::string& origin() const override { return text_; }
+
+ private:
+  bool given_ = false;
+  std::string text_ = "busy";
+};
+
+TEST(ReadAheadSource, ItsThreadsCpuTimeGoesToTheTallyWhenItEnds) {
+  const CpuTally tally = std::make_shared<std::atomic<std::uint64_t>>(0);
+  const double caller_started = thread_cpu_seconds();
+  {
+    ReadAheadSource ahead(std::make_unique<BusySource>(), 2, nullptr, tally);
+    EXPECT_EQ(drain(ahead), "busy");
+  }
+  EXPECT_GE(static_cast<double>(tally->load()) * 1e-9, 0.03);  // the reading thread's, not the caller's
+  EXPECT_LT(thread_cpu_seconds() - caller_started, 0.025);
 }
 
 TEST(ReadAheadSource, DroppingItWhileItWaitsOnAStalledFifoWriterIsPrompt) {

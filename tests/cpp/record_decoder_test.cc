@@ -122,6 +122,21 @@ TEST(BadRecordLog, TheOnlyCountedLineIsTheLastWrittenInEveryRace) {
   EXPECT_EQ(misplaced, 0) << "of " << kRounds << " rounds";
 }
 
+// A warning stream that throws (exceptions() set, its buffer full) fails that warning, not the
+// ones after it: they must not wait for a turn that never passes (this hung before).
+TEST(BadRecordLog, AWarningStreamThatThrowsDoesNotHoldUpTheNextWarning) {
+  struct FullBuffer : std::streambuf {
+    int overflow(int /*c*/) override { return traits_type::eof(); }
+  } full;
+  std::ostream out(&full);
+  out.exceptions(std::ios::badbit);
+  BadRecordLog log(BadRecords::kWarn, 5, &out);
+  EXPECT_THROW(log.reject(DataError(kOrigin + " line 1: bad", kOrigin, 0)), std::ios_base::failure);
+  out.clear();
+  EXPECT_THROW(log.reject(DataError(kOrigin + " line 2: bad", kOrigin, 0)), std::ios_base::failure);
+  EXPECT_EQ(log.count(), 2U);
+}
+
 TEST(BadRecordLog, SkipCountsWithoutAWord) {
   std::ostringstream out;
   BadRecordLog log(BadRecords::kSkip, 5, &out);

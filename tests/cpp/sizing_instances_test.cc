@@ -115,6 +115,7 @@ sizing::FitInput costs_input() {
   input.stored_bytes_per_record = 1000;
   input.decoded_row_bytes = 400;
   input.objects = 100;
+  input.byte_range_shardable = input.splittable = true;  // uncompressed CSV in File mode
   input.records_per_gpu_per_second = 1e6;
   input.memory_budget_bytes = std::size_t{1} << 30;
   return input;
@@ -129,7 +130,7 @@ double ceiling(const sizing::InstanceFit& fit, const std::string& name) {
 
 TEST(InstanceFit, RecordShardingHasEveryProcessReadEveryRecord) {
   sizing::FitInput input = costs_input();
-  input.compressed = true;  // byte-range sharding does not apply
+  input.byte_range_shardable = false;  // compressed, or RecordIO: byte-range sharding does not apply
   const auto fit = sizing::fit_instance(two_gpu_instance(), input, {});
   EXPECT_EQ(fit.processes, 2U);
   EXPECT_EQ(fit.sharding, "record");
@@ -172,6 +173,10 @@ TEST(InstanceFit, AStreamedChannelIsBoundByTheNetworkAndPipeModeByOneProcessPerH
   EXPECT_EQ(fit.confidence, "sure");  // 0.75x: below 1 / 1.3, the per-core error cannot make it fed
   const auto two = sizing::fit_instance(two_gpu_instance(), input, {});
   EXPECT_FALSE(two.fed);
+  EXPECT_EQ(two.deliverable, 0);  // not a rate: the ranks would split one FIFO's bytes
+  EXPECT_EQ(two.headroom, 0);
+  EXPECT_EQ(two.sharding, "record");
+  EXPECT_NEAR(ceiling(fit, "reader stage"), 1e6, 1);  // one FIFO, one reader thread
   EXPECT_THAT(two.limit, HasSubstr("Pipe mode"));
   ASSERT_FALSE(two.notes.empty());
   EXPECT_THAT(two.notes.front(), HasSubstr("host fan-out"));
@@ -195,13 +200,14 @@ TEST(InstanceFit, FastFileStreamsOncePerHostAndKeepsByteRangeSharding) {
 TEST(InstanceFit, FewObjectsLimitTheReaderThreadsAndACpuInstanceIsOneConsumer) {
   sizing::FitInput input = costs_input();
   input.objects = 1;
-  input.compressed = true;
+  input.byte_range_shardable = input.splittable = false;  // one compressed object
   sizing::InstanceType cpu = two_gpu_instance();
   cpu.gpus = 0;
   cpu.pcie_gen = cpu.pcie_lanes = 0;
   const auto fit = sizing::fit_instance(cpu, input, {});
   EXPECT_EQ(fit.processes, 1U);
   EXPECT_DOUBLE_EQ(fit.demand, 1e6);
+  EXPECT_DOUBLE_EQ(fit.cores_available, 11);          // 12 less the one training process's core
   EXPECT_NEAR(ceiling(fit, "reader stage"), 1e6, 1);  // one object: one reader thread
   EXPECT_EQ(ceiling(fit, "PCIe"), -1);
   sizing::FitAssumptions faster;
