@@ -1,6 +1,7 @@
 #include "sizing/bench_report.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
@@ -47,20 +48,6 @@ json optional_json(const std::optional<T>& value) {
   return value ? json(*value) : json(nullptr);
 }
 
-std::string si(double value, const char* unit) {
-  char text[48];
-  if (value >= 1e9) {
-    std::snprintf(text, sizeof text, "%.2f G%s", value / 1e9, unit);
-  } else if (value >= 1e6) {
-    std::snprintf(text, sizeof text, "%.1f M%s", value / 1e6, unit);
-  } else if (value >= 1e3) {
-    std::snprintf(text, sizeof text, "%.1f k%s", value / 1e3, unit);
-  } else {
-    std::snprintf(text, sizeof text, "%.0f %s", value, unit);
-  }
-  return text;
-}
-
 void row(std::ostringstream& out, const std::string& stage, const std::string& threads, const Throughput& t,
          const std::string& remark = "") {
   char line[160];
@@ -77,6 +64,21 @@ double rows_per_second(const BenchReport& report, double bytes_per_second) {
 }
 
 }  // namespace
+
+std::string si(double value, const char* unit) {
+  char text[48];
+  if (!std::isfinite(value)) return "-";
+  if (value >= 1e9) {
+    std::snprintf(text, sizeof text, "%.2f G%s", value / 1e9, unit);
+  } else if (value >= 1e6) {
+    std::snprintf(text, sizeof text, "%.1f M%s", value / 1e6, unit);
+  } else if (value >= 1e3) {
+    std::snprintf(text, sizeof text, "%.1f k%s", value / 1e3, unit);
+  } else {
+    std::snprintf(text, sizeof text, "%.0f %s", value, unit);
+  }
+  return text;
+}
 
 json report_json(const BenchReport& report) {
   json h2d = nullptr;

@@ -16,4 +16,7 @@ nlohmann::json report_json(const BenchReport& report);
 // The same, as aligned text.
 std::string report_table(const BenchReport& report);
 
+// A figure with an SI prefix for the tables: "1.25 GB/s", "3.4 Mrec/s"; "-" when not finite.
+std::string si(double value, const char* unit);
+
 }  // namespace chanload::sizing

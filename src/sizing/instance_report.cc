@@ -18,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "sizing/bench_report.h"
 #include "sizing/embedded_texts.h"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX declares it nowhere
@@ -26,21 +27,6 @@ namespace chanload::sizing {
 namespace {
 
 using nlohmann::json;
-
-std::string si(double value, const char* unit) {
-  char text[48];
-  if (!std::isfinite(value)) return "-";
-  if (value >= 1e9) {
-    std::snprintf(text, sizeof text, "%.1f G%s", value / 1e9, unit);
-  } else if (value >= 1e6) {
-    std::snprintf(text, sizeof text, "%.1f M%s", value / 1e6, unit);
-  } else if (value >= 1e3) {
-    std::snprintf(text, sizeof text, "%.0f k%s", value / 1e3, unit);
-  } else {
-    std::snprintf(text, sizeof text, "%.0f %s", value, unit);
-  }
-  return text;
-}
 
 }  // namespace
 
